@@ -1,0 +1,97 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import type { Appliance } from './appliance.js';
+import { parseCidr } from './auth/network-access.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { registerPanel } from './http/panel.js';
+import { registerRequestGuards } from './http/request-guards.js';
+import './http/types.js';
+import { appVersion, panelDir as defaultPanelDir } from './paths.js';
+import activationRoutes from './routes/activation.js';
+import authRoutes from './routes/auth.js';
+import healthRoutes from './routes/health.js';
+import openapiRoutes from './routes/openapi.js';
+import systemRoutes from './routes/system.js';
+
+export interface AppOptions {
+  /** Serve HTTPS with this key and certificate; plain HTTP without. */
+  https?: { key: string; cert: string };
+  logger?: FastifyServerOptions['logger'];
+  panelDir?: string;
+}
+
+/**
+ * Builds the HTTP face of the appliance. Plugins load in a visible order: security
+ * and parsing first, then the request guards every request passes, then routes,
+ * then the panel. Tests call this and use app.inject().
+ */
+export async function buildApp(appliance: Appliance, options: AppOptions = {}): Promise<FastifyInstance> {
+  const secure = Boolean(options.https);
+  const trustedProxies = appliance.settings.get('access.trustedProxies').filter((entry) => parseCidr(entry) || parseCidr(`${entry}/${entry.includes(':') ? 128 : 32}`));
+  const app = Fastify({
+    logger: options.logger ?? false,
+    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
+    // X-Forwarded-For is believed only from proxies the owner configured.
+    trustProxy: trustedProxies.length ? trustedProxies : false,
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // HSTS with a self-signed certificate would stop the owner from ever clicking
+    // through the browser's warning; see docs/security.md.
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { max: 600, timeWindow: 60_000 });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Hearth API', version: appVersion, description: 'The API behind the Hearth panel. Every route needs a session except those marked public.' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: secure ? '__Host-hearth_session' : 'hearth_session' } } },
+      security: [{ session: [] }],
+    },
+    transform({ schema, url, route }) {
+      const isPublic = Boolean((route.config as { public?: boolean } | undefined)?.public);
+      return { schema: isPublic ? { ...schema, security: [] } : schema, url } as never;
+    },
+  });
+
+  registerRequestGuards(app, appliance, { secure });
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/')) reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
+  });
+
+  await app.register(healthRoutes);
+  await app.register(activationRoutes, { appliance, secure });
+  await app.register(authRoutes, { appliance, secure });
+  await app.register(systemRoutes, { appliance });
+  await app.register(openapiRoutes);
+  await registerPanel(app, options.panelDir ?? defaultPanelDir);
+
+  return app;
+}

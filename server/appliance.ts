@@ -1,0 +1,59 @@
+import os from 'node:os';
+import { createAccounts } from './auth/accounts.js';
+import { createAuditLog } from './auth/audit-log.js';
+import { createOwnerAccess } from './auth/owner-access.js';
+import { chooseScryptProfile, createPasswordHasher, type ScryptParams } from './auth/passwords.js';
+import { createSessionStore } from './auth/sessions.js';
+import { createSetupCodeFile } from './auth/setup-code.js';
+import { createThrottle } from './auth/throttle.js';
+import { resolvePaths } from './paths.js';
+import { openDatabase } from './store/database.js';
+import { createSettingsStore } from './store/settings.js';
+import { createSystem, type SystemKind } from './system/index.js';
+
+export interface ApplianceOptions {
+  root: string;
+  systemKind: SystemKind;
+  /** Tests pass a controllable clock to walk through session expiry. */
+  now?: () => number;
+  /** Override the board-chosen scrypt parameters (tests of other features use cheap ones). */
+  scrypt?: { params: ScryptParams; maxConcurrent: number };
+}
+
+/**
+ * The composition root: every module of the appliance, built in dependency order —
+ * paths, the system boundary, the store (migrations run here), then the features.
+ * The daemon and the CLI both start from here, so they share one code path.
+ */
+export function createAppliance(options: ApplianceOptions) {
+  const now = options.now ?? Date.now;
+  const paths = resolvePaths(options.root);
+  const system = createSystem(options.systemKind, paths);
+  const db = openDatabase(paths.database);
+  const settings = createSettingsStore(db);
+  const accounts = createAccounts(db, now);
+  const sessions = createSessionStore(db, settings, now);
+  const hasher = createPasswordHasher(options.scrypt ?? chooseScryptProfile(os.totalmem()));
+  const throttle = createThrottle(db, now);
+  const audit = createAuditLog(db, system, paths, now);
+  const setupCode = createSetupCodeFile(system, paths);
+  const owner = createOwnerAccess({ db, settings, accounts, sessions, hasher, throttle, audit, setupCode, now });
+
+  return {
+    paths,
+    system,
+    db,
+    settings,
+    sessions,
+    audit,
+    setupCode,
+    owner,
+    hasher,
+    now,
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+export type Appliance = ReturnType<typeof createAppliance>;

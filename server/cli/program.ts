@@ -1,0 +1,142 @@
+import { Command, CommanderError, Option } from 'commander';
+import { isHearthError, type ErrorCode } from '../errors.js';
+import { languageFromEnvironment, translator } from '../i18n.js';
+import { appVersion } from '../paths.js';
+import { CliError } from './cli-error.js';
+import { infoCommand } from './commands/info.js';
+import { passwdCommand } from './commands/passwd.js';
+import { setupCodeCommand } from './commands/setup-code.js';
+import { startCommand } from './commands/start.js';
+import type { CliContext } from './context.js';
+import { exitCodes } from './exit-codes.js';
+
+/** Errors that mean "what you gave me is wrong" exit 2, like a usage error. */
+const invalidInputErrors = new Set<ErrorCode>([
+  'HEARTH_ERR_VALIDATION',
+  'HEARTH_ERR_PASSWORD_TOO_SHORT',
+  'HEARTH_ERR_PASSWORD_TOO_LONG',
+  'HEARTH_ERR_PASSWORD_COMMON',
+  'HEARTH_ERR_PASSWORD_MISMATCH',
+]);
+
+/**
+ * ncp-style dashed aliases: `hearth-info` is `hearth info`. Each alias is a bin entry
+ * in package.json pointing at the same file.
+ */
+export function argvForInvocation(invokedAs: string, argv: readonly string[], commands: readonly string[]): string[] {
+  const alias = /^hearth-(.+?)(\.js)?$/.exec(invokedAs)?.[1];
+  return alias && commands.includes(alias) ? [alias, ...argv] : [...argv];
+}
+
+function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+  const { t } = ctx;
+  const program = new Command('hearth')
+    .description(t('cli:description'))
+    .version(appVersion, '-V, --version', t('cli:options.version'))
+    .helpOption('-h, --help', t('cli:options.help'))
+    .helpCommand('help [command]', t('cli:options.helpCommand'))
+    .option('--root <dir>', t('cli:options.root'))
+    .exitOverride()
+    .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr, outputError: () => {} });
+
+  const root = () => program.opts<{ root?: string }>().root;
+  const action = <T>(run: (options: T) => Promise<number>) => async (options: T) => setExit(await run(options));
+
+  program
+    .command('start')
+    .description(t('cli:start.description'))
+    .option('--port <port>', t('cli:start.port'))
+    .option('--host <address>', t('cli:start.host'))
+    .option('--https', t('cli:start.https'))
+    .option('--http', t('cli:start.http'))
+    .addOption(new Option('--system <kind>', t('cli:start.system')).choices(['linux', 'sandbox']))
+    .action(action((o: object) => startCommand(ctx, { ...o, root: root() })));
+
+  program
+    .command('info')
+    .description(t('cli:info.description'))
+    .option('--json', t('cli:info.json'))
+    .action(action((o: { json?: boolean }) => infoCommand(ctx, { ...o, root: root() })));
+
+  program
+    .command('setup-code')
+    .description(t('cli:setupCode.description'))
+    .action(action(() => setupCodeCommand(ctx, { root: root() })));
+
+  program
+    .command('passwd')
+    .description(t('cli:passwd.description'))
+    .option('--stdin', t('cli:passwd.stdin'))
+    .option('--generate', t('cli:passwd.generate'))
+    .action(action((o: { stdin?: boolean; generate?: boolean }) => passwdCommand(ctx, { ...o, root: root() })));
+
+  return program;
+}
+
+export interface CliIo {
+  env?: NodeJS.ProcessEnv;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  invokedAs?: string;
+}
+
+/** Runs the CLI and returns its exit code (0 ok, 1 failed, 2 bad usage or input, 3 busy). */
+export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  const stdin = io.stdin ?? process.stdin;
+  const ctx: CliContext = {
+    t: translator(languageFromEnvironment(env)),
+    env,
+    stdout: io.stdout ?? ((text) => process.stdout.write(text)),
+    stderr: io.stderr ?? ((text) => process.stderr.write(text)),
+    stdin,
+    stdinIsTty: Boolean(stdin.isTTY),
+  };
+  let exit: number = exitCodes.ok;
+  const program = buildProgram(ctx, (code) => (exit = code));
+  const args = argvForInvocation(io.invokedAs ?? 'hearth', argv, program.commands.map((c) => c.name()));
+  if (args.length === 0) {
+    program.outputHelp();
+    return exitCodes.usage;
+  }
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return exit;
+  } catch (error) {
+    return report(ctx, error);
+  }
+}
+
+function report(ctx: CliContext, error: unknown): number {
+  const { t } = ctx;
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return exitCodes.ok;
+    // Commander's own messages are English; say it in the user's language, with the detail it gave.
+    const detail = error.message.replace(/^error:\s*/, '');
+    ctx.stderr(t('cli:errors.usage', { detail }) + '\n' + t('cli:errors.seeHelp') + '\n');
+    return exitCodes.usage;
+  }
+  if (error instanceof CliError) {
+    ctx.stderr(t(error.key, error.params) + '\n');
+    return exitCodes[error.exit];
+  }
+  if (isHearthError(error)) {
+    ctx.stderr(t(`errors:${error.code}`, error.params) + '\n');
+    if (error.code === 'HEARTH_ERR_AUTH_BUSY') return exitCodes.busy;
+    return invalidInputErrors.has(error.code) ? exitCodes.usage : exitCodes.failed;
+  }
+  const code = (error as { code?: string }).code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
+    ctx.stderr(t('cli:errors.permission', { detail: (error as Error).message }) + '\n');
+    return exitCodes.failed;
+  }
+  if (code === 'EADDRINUSE') {
+    ctx.stderr(t('cli:errors.addressInUse', { detail: (error as Error).message }) + '\n');
+    return exitCodes.failed;
+  }
+  // Ctrl-C at a prompt.
+  if ((error as Error).name === 'ExitPromptError') return exitCodes.failed;
+  ctx.stderr(t('cli:errors.unexpected', { detail: (error as Error).stack ?? String(error) }) + '\n');
+  return exitCodes.failed;
+}

@@ -1,0 +1,56 @@
+/**
+ * Every error the appliance reports, declared once with a stable code and an HTTP
+ * status. The code is also the i18n key (locales/<lng>/errors.json), so the API never
+ * sends prose the panel cannot translate, and scripts can match on the code.
+ */
+export const errorCatalog = {
+  HEARTH_ERR_VALIDATION: 400,
+  HEARTH_ERR_UNAUTHENTICATED: 401,
+  HEARTH_ERR_LOGIN_FAILED: 401,
+  HEARTH_ERR_NOT_LAN: 403,
+  HEARTH_ERR_CSRF: 403,
+  HEARTH_ERR_SETUP_CODE_INVALID: 403,
+  HEARTH_ERR_ACTIVATION_NOT_LAN: 403,
+  HEARTH_ERR_NOT_FOUND: 404,
+  HEARTH_ERR_ALREADY_ACTIVATED: 409,
+  HEARTH_ERR_NOT_ACTIVATED: 409,
+  HEARTH_ERR_PASSWORD_TOO_SHORT: 400,
+  HEARTH_ERR_PASSWORD_TOO_LONG: 400,
+  HEARTH_ERR_PASSWORD_COMMON: 400,
+  HEARTH_ERR_PASSWORD_MISMATCH: 400,
+  HEARTH_ERR_HOST_NOT_ALLOWED: 421,
+  HEARTH_ERR_BODY_TOO_LARGE: 413,
+  HEARTH_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  HEARTH_ERR_THROTTLED: 429,
+  HEARTH_ERR_RATE_LIMITED: 429,
+  HEARTH_ERR_INTERNAL: 500,
+  HEARTH_ERR_AUTH_BUSY: 503,
+  HEARTH_ERR_DATABASE_TOO_NEW: 500,
+  HEARTH_ERR_DATABASE_UNREADABLE: 500,
+  HEARTH_ERR_UNKNOWN_USER: 400,
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export type ErrorParams = Record<string, string | number>;
+
+export class HearthError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly params: ErrorParams;
+  /** For throttling errors: when the caller may try again. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(code: ErrorCode, params: ErrorParams = {}, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(`${code} ${JSON.stringify(params)}`, { cause: options.cause });
+    this.name = 'HearthError';
+    this.code = code;
+    this.status = errorCatalog[code];
+    this.params = params;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isHearthError(error: unknown): error is HearthError {
+  return error instanceof HearthError;
+}

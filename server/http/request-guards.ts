@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import type { Appliance } from '../appliance.js';
+import { isAllowedHost } from '../auth/host-check.js';
+import { createAccessPolicy } from '../auth/network-access.js';
+import { isStateChanging, passesOriginCheck } from '../auth/csrf.js';
+import { HearthError } from '../errors.js';
+import { languageFromAcceptLanguage, translator } from '../i18n.js';
+import { sendError } from './error-handler.js';
+import { sessionCookieName } from './types.js';
+
+/** The hostname is re-read at most this often: the hostname app may rename the box. */
+const hostnameCacheMs = 10_000;
+
+/**
+ * The checks every request passes, in this order, before any route runs:
+ * language → client on the LAN (or allowlist) → Host names the box (DNS rebinding)
+ * → same-origin for state changes (CSRF) → a session, unless the route is public.
+ */
+export function registerRequestGuards(app: FastifyInstance, appliance: Appliance, options: { secure: boolean }) {
+  const { settings, system, sessions } = appliance;
+  const access = createAccessPolicy(settings.get('access.allowedNetworks'));
+  if (access.invalid.length) app.log.warn({ invalid: access.invalid }, 'ignoring invalid CIDRs in access.allowedNetworks');
+  const allowedNames = settings.get('access.allowedHostnames');
+  const cookieName = sessionCookieName(options.secure);
+
+  let hostname = { name: '', readAt: -Infinity };
+  async function boxHostname() {
+    const at = Date.now();
+    if (at - hostname.readAt > hostnameCacheMs) hostname = { name: await system.hostname(), readAt: at };
+    return hostname.name;
+  }
+
+  app.decorateRequest('t', null as never);
+  app.decorateRequest('session', undefined);
+  app.decorateRequest('sessionToken', undefined);
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.t = translator(languageFromAcceptLanguage(request.headers['accept-language']));
+
+    if (!access.allows(request.ip)) return sendError(request, reply, new HearthError('HEARTH_ERR_NOT_LAN'));
+
+    if (!isAllowedHost(request.headers.host, await boxHostname(), allowedNames)) {
+      return sendError(request, reply, new HearthError('HEARTH_ERR_HOST_NOT_ALLOWED', { host: String(request.headers.host ?? '') }));
+    }
+
+    if (isStateChanging(request.method)) {
+      const ownOrigin = `${request.protocol}://${request.headers.host}`;
+      const headers = { origin: request.headers.origin, 'sec-fetch-site': request.headers['sec-fetch-site'] as string | undefined };
+      if (!passesOriginCheck(headers, ownOrigin)) return sendError(request, reply, new HearthError('HEARTH_ERR_CSRF'));
+    }
+
+    const token = request.cookies[cookieName];
+    const session = sessions.authenticate(token);
+    if (session) {
+      request.session = session;
+      request.sessionToken = token;
+    }
+
+    const isApi = request.url === '/api' || request.url.startsWith('/api/');
+    // Routes that exist and are not declared public need a session; unknown /api
+    // paths fall through to the not-found handler.
+    if (isApi && request.routeOptions.url && !request.routeOptions.config.public && !session) {
+      return sendError(request, reply, new HearthError('HEARTH_ERR_UNAUTHENTICATED'));
+    }
+  });
+}

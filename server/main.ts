@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { createAppliance, type Appliance } from './appliance.js';
+import { buildApp } from './app.js';
+import { languageFromEnvironment, translator } from './i18n.js';
+import type { SystemKind } from './system/index.js';
+import { ensureTlsCertificate } from './tls-certificate.js';
+
+export interface DaemonOptions {
+  root: string;
+  host: string;
+  port: number;
+  https: boolean;
+  systemKind: SystemKind;
+  /** Where to print the banner (URL, setup code); the JSON log goes to stdout. */
+  announce?: (line: string) => void;
+}
+
+const sessionPurgeIntervalMs = 3_600_000;
+const shutdownGraceMs = 10_000;
+
+/**
+ * The process entry: resolve the root, open the store (migrations run), make sure a
+ * not-yet-activated box has its setup code and an installed one its certificate,
+ * build the app, listen, and close cleanly on SIGTERM/SIGINT.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<{ app: FastifyInstance; appliance: Appliance; url: string; stop: () => Promise<void> }> {
+  const t = translator(languageFromEnvironment());
+  const announce = options.announce ?? ((line: string) => process.stderr.write(line + '\n'));
+  const appliance = createAppliance({ root: options.root, systemKind: options.systemKind });
+  let app: FastifyInstance | undefined;
+  try {
+    appliance.sessions.purgeExpired();
+    const setupCode = await appliance.owner.prepareSetupCode();
+    const tls = options.https ? await ensureTlsCertificate(appliance.system, appliance.paths) : undefined;
+    app = await buildApp(appliance, {
+      https: tls,
+      logger: { level: process.env.HEARTH_LOG_LEVEL ?? 'info' },
+    });
+    const address = await app.listen({ host: options.host, port: options.port });
+    const url = publicUrl(address, options.https);
+
+    app.log.info({ url, root: appliance.paths.root, system: appliance.system.kind }, t('server:listening', { url }));
+    announce(t('server:banner.listening', { url }));
+    if (setupCode) {
+      app.log.info(t('server:setupCodeLog', { code: setupCode }));
+      announce(t('server:banner.setupCode', { code: setupCode }));
+    }
+
+    const purge = setInterval(() => appliance.sessions.purgeExpired(), sessionPurgeIntervalMs);
+    purge.unref();
+    const running = app;
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        clearInterval(purge);
+        await running.close();
+        appliance.close();
+      })());
+    return { app, appliance, url, stop };
+  } catch (error) {
+    await app?.close();
+    appliance.close();
+    throw error;
+  }
+}
+
+/** Stop on SIGTERM/SIGINT: finish open requests, close the database, exit 0. */
+export function stopOnSignals(stop: () => Promise<void>, log: (message: string) => void) {
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`received ${signal}, shutting down`);
+    const force = setTimeout(() => process.exit(1), shutdownGraceMs);
+    force.unref();
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+function publicUrl(address: string, https: boolean): string {
+  const url = new URL(address);
+  url.protocol = https ? 'https:' : 'http:';
+  // 0.0.0.0 is where we listen, not where a browser can go.
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = 'localhost';
+  return url.toString().replace(/\/$/, '');
+}

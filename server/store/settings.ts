@@ -1,0 +1,63 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { Db } from './database.js';
+
+/**
+ * The typed settings store. Each setting is declared here with its schema and
+ * default; values are stored as JSON and validated on the way in and out, so a
+ * hand-edited row cannot crash the daemon (it falls back to the default).
+ */
+const definitions = {
+  /** CIDRs outside the LAN that may reach the panel anyway (e.g. a VPN range). */
+  'access.allowedNetworks': { schema: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 }), default: [] as string[] },
+  /** Reverse proxies whose X-Forwarded-For is believed. Empty: the header is ignored. */
+  'access.trustedProxies': { schema: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 16 }), default: [] as string[] },
+  /** Extra names the panel answers to, besides the box's hostname, <hostname>.local, localhost and IPs. */
+  'access.allowedHostnames': { schema: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 32 }), default: [] as string[] },
+  'sessions.idleTimeoutMinutes': { schema: Type.Integer({ minimum: 5, maximum: 24 * 60 }), default: 30 },
+  'sessions.absoluteLifetimeHours': { schema: Type.Integer({ minimum: 1, maximum: 24 * 30 }), default: 12 },
+  'activation.activatedAt': { schema: Type.Union([Type.String(), Type.Null()]), default: null as string | null },
+} satisfies Record<string, { schema: TSchema; default: unknown }>;
+
+type Definitions = typeof definitions;
+export type SettingKey = keyof Definitions;
+export type SettingValue<K extends SettingKey> = Static<Definitions[K]['schema']>;
+
+export class InvalidSettingError extends Error {
+  constructor(readonly key: string, readonly details: string) {
+    super(`invalid value for setting ${key}: ${details}`);
+    this.name = 'InvalidSettingError';
+  }
+}
+
+export function createSettingsStore(db: Db) {
+  const select = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?');
+  const upsert = db.prepare<[string, string, string]>(
+    'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+  );
+
+  return {
+    get<K extends SettingKey>(key: K): SettingValue<K> {
+      const definition = definitions[key];
+      const row = select.get(key);
+      if (!row) return structuredClone(definition.default) as SettingValue<K>;
+      try {
+        const parsed: unknown = JSON.parse(row.value);
+        if (Value.Check(definition.schema, parsed)) return parsed as SettingValue<K>;
+      } catch {
+        // fall through to the default
+      }
+      return structuredClone(definition.default) as SettingValue<K>;
+    },
+    set<K extends SettingKey>(key: K, value: SettingValue<K>): void {
+      const definition = definitions[key];
+      if (!Value.Check(definition.schema, value)) {
+        const first = [...Value.Errors(definition.schema, value)][0];
+        throw new InvalidSettingError(key, first ? `${first.instancePath || '/'} ${first.message}` : 'does not match');
+      }
+      upsert.run(key, JSON.stringify(value), new Date().toISOString());
+    },
+  };
+}
+
+export type SettingsStore = ReturnType<typeof createSettingsStore>;

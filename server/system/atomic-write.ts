@@ -1,0 +1,87 @@
+import { constants } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Replaces a file so that after a crash or power cut it holds either the old or the
+ * new content, never a truncated mix: write a temp file in the same directory, fsync
+ * it, rename it over the target, then fsync the directory so the rename itself is
+ * durable (a rename that is not followed by a directory fsync can vanish on ext4).
+ * An fsync error is final: the caller gets it and the old file stays in place.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
+  const dir = path.dirname(file);
+  await ensureDirectory(dir);
+  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const mode = options.mode ?? (await existingMode(file)) ?? 0o644;
+  const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let offset = 0;
+    // write() may write less than asked; loop until everything is out.
+    while (offset < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+      offset += bytesWritten;
+    }
+    // The umask may have narrowed the mode given to open().
+    await handle.chmod(mode);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDirectory(dir);
+}
+
+async function existingMode(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * mkdir -p, durably: each directory created is made durable by an fsync of its parent.
+ */
+export async function ensureDirectory(dir: string, mode = 0o755): Promise<void> {
+  const missing: string[] = [];
+  let current = path.resolve(dir);
+  for (;;) {
+    try {
+      const info = await stat(current);
+      if (!info.isDirectory()) throw new Error(`not a directory: ${current}`);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      missing.unshift(current);
+      const parent = path.dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+  }
+  for (const created of missing) {
+    await mkdir(created, { mode }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    await fsyncDirectory(path.dirname(created));
+  }
+}

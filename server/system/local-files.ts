@@ -1,0 +1,39 @@
+import { appendFile, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Paths } from '../paths.js';
+import { ensureDirectory, fsyncDirectory, writeFileAtomic } from './atomic-write.js';
+
+/** File access confined to the root; shared by both implementations (sandbox writes are real). */
+export function localFiles(paths: Paths) {
+  const confine = (file: string) => {
+    const resolved = path.resolve(file);
+    if (resolved !== paths.root && !resolved.startsWith(paths.root === '/' ? '/' : paths.root + path.sep)) {
+      throw new Error(`refusing to touch a file outside the root: ${file}`);
+    }
+    return resolved;
+  };
+  return {
+    writeFile: (file: string, data: string | Uint8Array, options?: { mode?: number }) =>
+      writeFileAtomic(confine(file), data, options),
+    async readFile(file: string) {
+      try {
+        return await readFile(confine(file), 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+    async appendFile(file: string, text: string) {
+      const target = confine(file);
+      await ensureDirectory(path.dirname(target));
+      await appendFile(target, text, { mode: 0o640 });
+    },
+    async removeFile(file: string) {
+      const target = confine(file);
+      await rm(target, { force: true });
+      await fsyncDirectory(path.dirname(target)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import type { RunOptions, RunResult } from './types.js';
+
+const defaultTimeoutMs = 60_000;
+const maxOutputBytes = 16 * 1024 * 1024;
+
+export class ProgramNotFoundError extends Error {
+  constructor(readonly program: string) {
+    super(`program not found: ${program}`);
+    this.name = 'ProgramNotFoundError';
+  }
+}
+
+/**
+ * execFile with an argv array and shell: false, so no argument is ever interpreted
+ * by a shell. A non-zero exit is a result, not an exception; only a program that
+ * cannot be started throws.
+ */
+export function runProgram(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const [program, ...args] = argv;
+  if (!program) return Promise.reject(new Error('runProgram needs a program'));
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      program,
+      args,
+      {
+        shell: false,
+        timeout: options.timeoutMs ?? defaultTimeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: maxOutputBytes,
+        cwd: options.cwd,
+        // A stable, English C locale keeps programs' output parseable.
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8', ...options.env },
+        encoding: 'utf8',
+        windowsHide: true,
+      },
+      (error, stdout, stderr) => {
+        const failure = error as (NodeJS.ErrnoException & { code?: unknown; signal?: NodeJS.Signals | null }) | null;
+        if (failure && failure.code === 'ENOENT') return reject(new ProgramNotFoundError(program));
+        if (failure && typeof failure.code === 'string' && failure.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+          return reject(failure);
+        }
+        resolve({
+          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+          simulated: false,
+        });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    else child.stdin?.end();
+  });
+}

@@ -1,0 +1,60 @@
+import type { Paths } from '../paths.js';
+
+export interface RunOptions {
+  /** Milliseconds before the program is killed; default 60 s. */
+  timeoutMs?: number;
+  input?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  /** Exit code, or null when the program was killed by a signal (e.g. the timeout). */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when the sandbox recorded the program instead of running it. */
+  simulated: boolean;
+}
+
+export interface NetworkAddress {
+  interface: string;
+  family: 'IPv4' | 'IPv6';
+  address: string;
+}
+
+export interface HostFacts {
+  hostname: string;
+  uptimeSeconds: number;
+  load: [number, number, number];
+  cpuCount: number;
+  memory: { totalBytes: number; availableBytes: number };
+  /** The filesystem that holds the owner's data directory. */
+  disk: { path: string; totalBytes: number; usedBytes: number; availableBytes: number };
+  addresses: NetworkAddress[];
+  /** null where the kernel exposes no CPU thermal sensor (most VMs, containers). */
+  cpuTemperatureCelsius: number | null;
+}
+
+/**
+ * The one door to the operating system. Domain code receives a System and never
+ * touches node:fs, node:child_process or /proc itself.
+ */
+export interface System {
+  readonly kind: 'linux' | 'sandbox';
+  readonly paths: Paths;
+  /** Atomically replace a file under the root (temp file, fsync, rename, fsync dir). */
+  writeFile(file: string, data: string | Uint8Array, options?: { mode?: number }): Promise<void>;
+  /** Read a file under the root; undefined when it does not exist. */
+  readFile(file: string): Promise<string | undefined>;
+  /** Append text to a log file under the root (created 0640 if missing). No fsync: logs are not state. */
+  appendFile(file: string, text: string): Promise<void>;
+  /** Remove a file under the root (durably); no error when it is already gone. */
+  removeFile(file: string): Promise<void>;
+  /** Run a program with an argv array. Never through a shell. */
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** The box's hostname, cheaply (no other facts). */
+  hostname(): Promise<string>;
+  hostFacts(): Promise<HostFacts>;
+}
