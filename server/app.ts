@@ -64,6 +64,7 @@ export async function buildApp(appliance: Appliance, options: AppOptions = {}): 
     // through the browser's warning; see docs/security.md.
     strictTransportSecurity: false,
     referrerPolicy: { policy: 'no-referrer' },
+    xFrameOptions: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
   });
   await app.register(fastifyCookie);

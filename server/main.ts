@@ -11,8 +11,6 @@ export interface DaemonOptions {
   port: number;
   https: boolean;
   systemKind: SystemKind;
-  /** Where to print the banner (URL, setup code); the JSON log goes to stdout. */
-  announce?: (line: string) => void;
 }
 
 const sessionPurgeIntervalMs = 3_600_000;
@@ -23,9 +21,10 @@ const shutdownGraceMs = 10_000;
  * not-yet-activated box has its setup code and an installed one its certificate,
  * build the app, listen, and close cleanly on SIGTERM/SIGINT.
  */
-export async function startDaemon(options: DaemonOptions): Promise<{ app: FastifyInstance; appliance: Appliance; url: string; stop: () => Promise<void> }> {
+export async function startDaemon(
+  options: DaemonOptions,
+): Promise<{ app: FastifyInstance; appliance: Appliance; url: string; urls: string[]; setupCode: string | undefined; stop: () => Promise<void> }> {
   const t = translator(languageFromEnvironment());
-  const announce = options.announce ?? ((line: string) => process.stderr.write(line + '\n'));
   const appliance = createAppliance({ root: options.root, systemKind: options.systemKind });
   let app: FastifyInstance | undefined;
   try {
@@ -38,13 +37,10 @@ export async function startDaemon(options: DaemonOptions): Promise<{ app: Fastif
     });
     const address = await app.listen({ host: options.host, port: options.port });
     const url = publicUrl(address, options.https);
+    const urls = await reachableUrls(appliance, url, options.host);
 
     app.log.info({ url, root: appliance.paths.root, system: appliance.system.kind }, t('server:listening', { url }));
-    announce(t('server:banner.listening', { url }));
-    if (setupCode) {
-      app.log.info(t('server:setupCodeLog', { code: setupCode }));
-      announce(t('server:banner.setupCode', { code: setupCode }));
-    }
+    if (setupCode) app.log.info(t('server:setupCodeLog', { code: setupCode }));
 
     const purge = setInterval(() => appliance.sessions.purgeExpired(), sessionPurgeIntervalMs);
     purge.unref();
@@ -56,7 +52,7 @@ export async function startDaemon(options: DaemonOptions): Promise<{ app: Fastif
         await running.close();
         appliance.close();
       })());
-    return { app, appliance, url, stop };
+    return { app, appliance, url, urls, setupCode, stop };
   } catch (error) {
     await app?.close();
     appliance.close();
@@ -77,6 +73,19 @@ export function stopOnSignals(stop: () => Promise<void>, log: (message: string) 
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+}
+
+/** Listening on every interface: the addresses a laptop on the LAN can open. */
+async function reachableUrls(appliance: Appliance, url: string, host: string): Promise<string[]> {
+  if (host !== '0.0.0.0' && host !== '::') return [url];
+  const facts = await appliance.system.hostFacts();
+  const base = new URL(url);
+  const hosts = [`${facts.hostname}.local`, ...facts.addresses.filter((a) => a.family === 'IPv4').map((a) => a.address)];
+  return hosts.map((name) => {
+    const each = new URL(base);
+    each.hostname = name;
+    return each.toString().replace(/\/$/, '');
+  });
 }
 
 function publicUrl(address: string, https: boolean): string {

@@ -54,12 +54,17 @@ export function resolvePaths(root: string): Paths {
     sandboxState: path.join(stateDir, 'sandbox-state.json'),
     systemFile(relative: string) {
       const resolved = path.resolve(absoluteRoot, relative.replace(/^\/+/, ''));
-      if (resolved !== absoluteRoot && !resolved.startsWith(absoluteRoot + path.sep)) {
-        throw new Error(`path escapes the root: ${relative}`);
-      }
+      if (!isInside(absoluteRoot, resolved)) throw new Error(`path escapes the root: ${relative}`);
       return resolved;
     },
   };
+}
+
+/** True when `candidate` is `root` or below it (works for root = "/" too). */
+export function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  const escapes = relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative);
+  return !escapes;
 }
 
 function findPackageRoot(): string {

@@ -1,20 +1,21 @@
 import { appendFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Paths } from '../paths.js';
+import { isInside, type Paths } from '../paths.js';
 import { ensureDirectory, fsyncDirectory, writeFileAtomic } from './atomic-write.js';
 
 /** File access confined to the root; shared by both implementations (sandbox writes are real). */
 export function localFiles(paths: Paths) {
   const confine = (file: string) => {
     const resolved = path.resolve(file);
-    if (resolved !== paths.root && !resolved.startsWith(paths.root === '/' ? '/' : paths.root + path.sep)) {
+    if (!isInside(paths.root, resolved)) {
       throw new Error(`refusing to touch a file outside the root: ${file}`);
     }
     return resolved;
   };
   return {
-    writeFile: (file: string, data: string | Uint8Array, options?: { mode?: number }) =>
-      writeFileAtomic(confine(file), data, options),
+    async writeFile(file: string, data: string | Uint8Array, options?: { mode?: number }) {
+      await writeFileAtomic(confine(file), data, options);
+    },
     async readFile(file: string) {
       try {
         return await readFile(confine(file), 'utf8');

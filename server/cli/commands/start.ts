@@ -20,8 +20,10 @@ export async function startCommand(ctx: CliContext, options: StartOptions): Prom
     port: resolvePort(options.port, https, ctx.env),
     https,
     systemKind: resolveSystemKind(options.system, ctx.env),
-    announce: (line) => ctx.stderr(line + '\n'),
   });
   stopOnSignals(daemon.stop, (message) => daemon.app.log.info(message));
+  // The banner comes last: whoever waits for it (a person, a test, a script) can then stop us cleanly.
+  ctx.stderr(ctx.t('server:banner.listening', { url: daemon.urls.join('  ') }) + '\n');
+  if (daemon.setupCode) ctx.stderr(ctx.t('server:banner.setupCode', { code: daemon.setupCode }) + '\n');
   return 0;
 }
