@@ -1,0 +1,93 @@
+import type { ApiError as ApiErrorBody } from '../../../server/schemas/api';
+import { currentLanguage } from '../i18n';
+
+/** Codes the panel itself gives to failures that never reached the API's error shape. */
+export const networkErrorCode = 'HEARTH_PANEL_NETWORK';
+export const unexpectedResponseCode = 'HEARTH_PANEL_UNEXPECTED_RESPONSE';
+
+export type ErrorParams = Record<string, string | number>;
+
+/**
+ * An API failure: the stable code (HEARTH_ERR_*) the panel translates with
+ * errors:<code>, its parameters, and the wait the server asked for, if any.
+ */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly params: ErrorParams;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(status: number, body: Pick<ApiErrorBody, 'code' | 'message' | 'params' | 'retryAfterSeconds'>) {
+    super(body.message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code;
+    this.params = body.params ?? {};
+    this.retryAfterSeconds = body.retryAfterSeconds;
+  }
+}
+
+type Listener = () => void;
+let onSessionEnded: Listener | undefined;
+
+/**
+ * Called whenever an API call answers 401 HEARTH_ERR_UNAUTHENTICATED: the session
+ * ended (expired, logged out elsewhere, password reset over SSH). The app then shows
+ * the login page. Other 401s (a wrong password at login) are the caller's to show.
+ */
+export function onUnauthenticated(listener: Listener | undefined) {
+  onSessionEnded = listener;
+}
+
+function isErrorBody(value: unknown): value is ApiErrorBody {
+  return typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string';
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.includes('application/json')) return undefined;
+  try {
+    return await response.json();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export async function apiRequest<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'accept-language': currentLanguage(),
+  };
+  const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (options.signal) init.signal = options.signal;
+  // A POST without a body sends no content type: the server refuses an empty JSON body.
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new ApiError(0, { code: networkErrorCode, message: String(error) });
+  }
+
+  const data = await readJson(response);
+  if (response.ok) return data as T;
+
+  const apiError = isErrorBody(data)
+    ? new ApiError(response.status, data)
+    : new ApiError(response.status, { code: unexpectedResponseCode, message: response.statusText, params: { status: response.status } });
+  if (response.status === 401 && apiError.code === 'HEARTH_ERR_UNAUTHENTICATED') onSessionEnded?.();
+  throw apiError;
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}

@@ -1,0 +1,90 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
+import { api, type SessionInfo } from '../api/endpoints';
+import { problemFrom, throttleSeconds, type Problem } from '../api/problems';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { useCountdown } from '../hooks/useCountdown';
+import { useDocumentTitle } from '../hooks/useDocumentTitle';
+
+interface Props {
+  onLoggedIn: (session: SessionInfo) => void;
+  /** The box is not activated (it was reset): the app reloads its state and shows Activate. */
+  onNotActivated: () => void;
+}
+
+/** The one owner account is "admin"; after too many wrong passwords the box asks to wait. */
+export function LoginPage({ onLoggedIn, onNotActivated }: Props) {
+  const { t } = useTranslation();
+  useDocumentTitle(t('panel:login.title'));
+  const ids = { username: useId(), password: useId() };
+  const [username, setUsername] = useState('admin');
+  const [password, setPassword] = useState('');
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [busy, setBusy] = useState(false);
+  const countdown = useCountdown();
+
+  // The wait is over: the "try again in N seconds" message has done its job.
+  useEffect(() => {
+    if (!countdown.running && problem && throttleSeconds(problem)) setProblem(null);
+  }, [countdown.running, problem]);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!password) return setProblem({ key: 'panel:login.passwordMissing' });
+    setProblem(null);
+    setBusy(true);
+    try {
+      const session = await api.login(username.trim() || 'admin', password);
+      onLoggedIn(session);
+    } catch (error) {
+      const found = problemFrom(error);
+      if (found.code === 'HEARTH_ERR_NOT_ACTIVATED') return onNotActivated();
+      const wait = throttleSeconds(found);
+      if (wait) countdown.start(wait);
+      setProblem(found);
+      setPassword('');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <h1>{t('panel:login.title')}</h1>
+      <p className="lead">{t('panel:login.intro')}</p>
+      <form className="form" onSubmit={(event) => void submit(event)} noValidate>
+        <div className="field">
+          <label htmlFor={ids.username}>{t('panel:login.username')}</label>
+          <input
+            id={ids.username}
+            name="username"
+            autoComplete="username"
+            autoCapitalize="off"
+            spellCheck={false}
+            value={username}
+            onChange={(event) => setUsername(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.password}>{t('panel:login.password')}</label>
+          <input
+            id={ids.password}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            autoFocus
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </div>
+        <ErrorMessage problem={problem} {...(countdown.running ? { secondsLeft: countdown.remaining } : {})} />
+        <button type="submit" className="button button-primary button-block" disabled={busy || countdown.running}>
+          {busy ? t('panel:login.submitting') : t('panel:login.submit')}
+        </button>
+      </form>
+      <p className="hint forgot">
+        <Trans i18nKey="panel:login.forgotPassword" components={{ code: <code /> }} />
+      </p>
+    </>
+  );
+}
