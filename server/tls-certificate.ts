@@ -1,5 +1,4 @@
 import net from 'node:net';
-import selfsigned from 'selfsigned';
 import type { Paths } from './paths.js';
 import type { System } from './system/index.js';
 
@@ -18,6 +17,8 @@ export async function ensureTlsCertificate(system: System, paths: Paths): Promis
   const notBefore = new Date(Date.now() - 24 * 3_600_000);
   const notAfter = new Date(notBefore);
   notAfter.setFullYear(notAfter.getFullYear() + 5);
+  // Loaded only here: once the certificate exists the daemon never needs it again.
+  const { default: selfsigned } = await import('selfsigned');
   const pems = await selfsigned.generate([{ name: 'commonName', value: facts.hostname }, { name: 'organizationName', value: 'Hearth appliance' }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -3,10 +3,6 @@ import { isHearthError, type ErrorCode } from '../errors.js';
 import { languageFromEnvironment, translator } from '../i18n.js';
 import { appVersion } from '../paths.js';
 import { CliError } from './cli-error.js';
-import { infoCommand } from './commands/info.js';
-import { passwdCommand } from './commands/passwd.js';
-import { setupCodeCommand } from './commands/setup-code.js';
-import { startCommand } from './commands/start.js';
 import type { CliContext } from './context.js';
 import { exitCodes } from './exit-codes.js';
 
@@ -40,6 +36,8 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr, outputError: () => {} });
 
   const root = () => program.opts<{ root?: string }>().root;
+  // Each command's module is loaded only when it runs: the daemon never carries the
+  // prompt library, and `hearth info` never loads the HTTP server.
   const action = <T>(run: (options: T) => Promise<number>) => async (options: T) => setExit(await run(options));
 
   program
@@ -50,25 +48,25 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .option('--https', t('cli:start.https'))
     .option('--http', t('cli:start.http'))
     .addOption(new Option('--system <kind>', t('cli:start.system')).choices(['linux', 'sandbox']))
-    .action(action((o: object) => startCommand(ctx, { ...o, root: root() })));
+    .action(action(async (o: object) => (await import('./commands/start.js')).startCommand(ctx, { ...o, root: root() })));
 
   program
     .command('info')
     .description(t('cli:info.description'))
     .option('--json', t('cli:info.json'))
-    .action(action((o: { json?: boolean }) => infoCommand(ctx, { ...o, root: root() })));
+    .action(action(async (o: { json?: boolean }) => (await import('./commands/info.js')).infoCommand(ctx, { ...o, root: root() })));
 
   program
     .command('setup-code')
     .description(t('cli:setupCode.description'))
-    .action(action(() => setupCodeCommand(ctx, { root: root() })));
+    .action(action(async () => (await import('./commands/setup-code.js')).setupCodeCommand(ctx, { root: root() })));
 
   program
     .command('passwd')
     .description(t('cli:passwd.description'))
     .option('--stdin', t('cli:passwd.stdin'))
     .option('--generate', t('cli:passwd.generate'))
-    .action(action((o: { stdin?: boolean; generate?: boolean }) => passwdCommand(ctx, { ...o, root: root() })));
+    .action(action(async (o: { stdin?: boolean; generate?: boolean }) => (await import('./commands/passwd.js')).passwdCommand(ctx, { ...o, root: root() })));
 
   return program;
 }

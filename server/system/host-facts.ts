@@ -1,7 +1,6 @@
 import os from 'node:os';
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import si from 'systeminformation';
 import type { HostFacts, NetworkAddress } from './types.js';
 
 /**
@@ -11,6 +10,8 @@ import type { HostFacts, NetworkAddress } from './types.js';
  * thermal sensor, whose location differs between boards.
  */
 export async function readHostFacts(hostname: string, dataDir: string): Promise<HostFacts> {
+  // Loaded on the first dashboard view, not at start: most of the time nobody is looking.
+  const { default: si } = await import('systeminformation');
   const [memory, temperature, disk] = await Promise.all([si.mem(), si.cpuTemperature(), diskUsage(dataDir)]);
   const [one = 0, five = 0, fifteen = 0] = os.loadavg();
   return {

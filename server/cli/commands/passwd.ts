@@ -1,4 +1,3 @@
-import password from '@inquirer/password';
 import { createAppliance } from '../../appliance.js';
 import { generatePassphrase } from '../../auth/passphrase.js';
 import { CliError } from '../cli-error.js';
@@ -40,6 +39,7 @@ async function readStdin(ctx: CliContext): Promise<string> {
 
 async function askTwice(ctx: CliContext): Promise<string> {
   if (!ctx.stdinIsTty) throw new CliError('usage', 'cli:passwd.noTerminal');
+  const { default: password } = await import('@inquirer/password');
   const first = await password({ message: ctx.t('cli:passwd.prompt'), mask: '*' });
   const second = await password({ message: ctx.t('cli:passwd.confirm'), mask: '*' });
   if (first !== second) throw new CliError('usage', 'cli:passwd.mismatch');
