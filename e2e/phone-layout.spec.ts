@@ -1,0 +1,69 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.js';
+import { en } from './locales.js';
+
+test.use({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+
+async function expectNoHorizontalOverflow(page: Page) {
+  // A string, evaluated in the page: the e2e sources are type-checked without the DOM library.
+  const widths = await page.evaluate<{ scroll: number; inner: number }>('({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })');
+  expect(widths.scroll, `page is ${widths.scroll}px wide in a ${widths.inner}px window`).toBeLessThanOrEqual(widths.inner);
+}
+
+/** On a phone the owner reaches every section through the folded menu, and nothing spills sideways. */
+test('on a phone the owner reaches every section through the menu', async ({ page, daemon }) => {
+  const { hostname } = await daemon.info();
+
+  await test.step('Activate fits the screen', async () => {
+    await page.goto('/');
+    await expect(page.getByRole('heading', { level: 1, name: en('panel:activate.title') })).toBeVisible();
+    await expect(page.getByLabel(en('panel:activate.passphraseLabel'))).not.toHaveValue('');
+    await expectNoHorizontalOverflow(page);
+  });
+
+  await daemon.activate(page.request, 'window seat rain 2024 tea');
+
+  const menu = page.getByRole('button', { name: en('panel:nav.menu') });
+  const sections = page.getByRole('navigation', { name: en('panel:nav.label') });
+
+  await test.step('the dashboard fits the screen, the sections are folded away', async () => {
+    await page.goto('/');
+    await expect(page.getByRole('heading', { level: 2, name: hostname, exact: true })).toBeVisible();
+    await expect(page.getByRole('progressbar', { name: en('panel:dashboard.diskBar') })).toBeVisible();
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
+    await expect(sections).toBeHidden();
+    await expectNoHorizontalOverflow(page);
+  });
+
+  const comingSoon = [
+    { name: en('panel:nav.apps'), path: '/apps', text: en('panel:apps.comingSoon') },
+    { name: en('panel:nav.backups'), path: '/backups', text: en('panel:backups.comingSoon') },
+    { name: en('panel:nav.updates'), path: '/updates', text: en('panel:updates.comingSoon') },
+    { name: en('panel:nav.settings'), path: '/settings', text: en('panel:settings.comingSoon') },
+  ];
+  for (const section of comingSoon) {
+    await test.step(`${section.name} says it is coming soon`, async () => {
+      await menu.click();
+      await expect(menu).toHaveAttribute('aria-expanded', 'true');
+      await sections.getByRole('link', { name: section.name }).click();
+      await expect(page).toHaveURL(new RegExp(`${section.path}$`));
+      await expect(page.getByRole('heading', { level: 1, name: section.name })).toBeVisible();
+      await expect(page.getByRole('heading', { level: 2, name: en('panel:comingSoon.title') })).toBeVisible();
+      await expect(page.getByText(section.text)).toBeVisible();
+      // Choosing a section folds the menu away again.
+      await expect(sections).toBeHidden();
+      await expectNoHorizontalOverflow(page);
+    });
+  }
+
+  await test.step('back to the dashboard, then log out from the menu', async () => {
+    await menu.click();
+    await sections.getByRole('link', { name: en('panel:nav.dashboard') }).click();
+    await expect(page.getByRole('heading', { level: 2, name: hostname, exact: true })).toBeVisible();
+    await menu.click();
+    await page.getByRole('button', { name: en('panel:nav.logout') }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await expect(page.getByRole('heading', { level: 1, name: en('panel:login.title') })).toBeVisible();
+    await expectNoHorizontalOverflow(page);
+  });
+});
