@@ -19,7 +19,7 @@ export function openDatabase(file: string, options: { migrations?: readonly Migr
   const known = options.migrations ?? migrations;
   const supported = known.reduce((max, m) => Math.max(max, m.version), 0);
   if (existsSync(file)) refuseNewerSchema(file, supported);
-  else mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  else createPrivateDirectory(path.dirname(file));
 
   const db = new Database(file);
   try {
@@ -34,6 +34,12 @@ export function openDatabase(file: string, options: { migrations?: readonly Migr
     db.close();
     throw error;
   }
+}
+
+/** The state directory holds the password hashes, the setup code and the TLS key: owner-only. */
+function createPrivateDirectory(dir: string) {
+  mkdirSync(path.dirname(dir), { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 function refuseNewerSchema(file: string, supported: number) {
