@@ -97,7 +97,6 @@ function SystemOverview({ info }: { info: SystemInfo }) {
   });
   const diskText = t('panel:dashboard.diskValue', {
     used: formatBytes(info.disk.usedBytes),
-    total: formatBytes(info.disk.totalBytes),
     available: formatBytes(info.disk.availableBytes),
     percent: percentFormat.format(diskPercent / 100),
   });
@@ -169,6 +168,7 @@ function SystemOverview({ info }: { info: SystemInfo }) {
         <h2 id="disk-heading">{t('panel:dashboard.disk')}</h2>
         <UsageBar label={t('panel:dashboard.diskBar')} percent={diskPercent} valueText={diskText} />
         <p>{diskText}</p>
+        <p className="muted">{t('panel:dashboard.diskSize', { total: formatBytes(info.disk.totalBytes) })}</p>
         <p className="muted path">{info.disk.path}</p>
       </section>
 
