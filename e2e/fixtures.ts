@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -121,6 +122,9 @@ function parseLog(stdout: string): LogLine[] {
 }
 
 async function startDaemon(testInfo: TestInfo): Promise<{ daemon: Daemon; shutdown: () => Promise<void> }> {
+  if (!existsSync(hearthCli)) throw new Error(`${hearthCli} does not exist: run \`npm run build\` before the browser tests.`);
+  const panelIndex = path.join(path.dirname(hearthCli), '..', '..', '..', 'web', 'dist', 'index.html');
+  if (!existsSync(panelIndex)) throw new Error(`${panelIndex} does not exist: run \`npm run build:panel\` before the browser tests.`);
   const root = await mkdtemp(path.join(os.tmpdir(), 'hearth-e2e-'));
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
