@@ -37,7 +37,7 @@ export function ActivatePage({ clientOnLan, onActivated, onAlreadyActivated }: P
     if (!countdown.running && problem && throttleSeconds(problem)) setProblem(null);
   }, [countdown.running, problem]);
 
-  function chooseOwn(next: PasswordChoice) {
+  function pickChoice(next: PasswordChoice) {
     setChoice(next);
     setProblem(null);
   }
@@ -120,14 +120,14 @@ export function ActivatePage({ clientOnLan, onActivated, onAlreadyActivated }: P
 
           <div className="choice" role="radiogroup" aria-label={t('panel:activate.choiceLabel')}>
             <label className="choice-option">
-              <input type="radio" name="passwordChoice" value="proposed" checked={choice === 'proposed'} onChange={() => chooseOwn('proposed')} />
+              <input type="radio" name="passwordChoice" value="proposed" checked={choice === 'proposed'} onChange={() => pickChoice('proposed')} />
               <span>
                 <strong>{t('panel:activate.chooseProposed')}</strong>
                 <span className="hint">{t('panel:activate.chooseProposedHint')}</span>
               </span>
             </label>
             <label className="choice-option">
-              <input type="radio" name="passwordChoice" value="own" checked={choice === 'own'} onChange={() => chooseOwn('own')} />
+              <input type="radio" name="passwordChoice" value="own" checked={choice === 'own'} onChange={() => pickChoice('own')} />
               <span>
                 <strong>{t('panel:activate.chooseOwn')}</strong>
                 <span className="hint">{t('panel:activate.chooseOwnHint')}</span>
