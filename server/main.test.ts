@@ -20,6 +20,9 @@ function httpsGet(url: string, ca: string): Promise<{ status: number; body: stri
   });
 }
 
+// The daemon's request log would drown the test output.
+process.env.HEARTH_LOG_LEVEL = 'warn';
+
 describe('daemon', () => {
   it('serves plain HTTP on loopback', async () => {
     const daemon = await startDaemon({ root: tempRoot(), host: '127.0.0.1', port: 0, https: false, systemKind: 'sandbox' });

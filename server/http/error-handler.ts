@@ -34,6 +34,8 @@ function fromFastifyError(error: FastifyError): HearthError | undefined {
   const mapped = byCode[error.code];
   if (mapped) return new HearthError(mapped, mapped === 'HEARTH_ERR_VALIDATION' ? { field: 'body' } : {});
   if (error.statusCode === 400 && error instanceof SyntaxError) return new HearthError('HEARTH_ERR_VALIDATION', { field: 'body' });
+  // A plugin refusing a path (a directory, a dotfile) is a miss, not a failure of the box.
+  if (error.statusCode === 403 || error.statusCode === 404) return new HearthError('HEARTH_ERR_NOT_FOUND');
   return undefined;
 }
 

@@ -15,6 +15,10 @@ export async function registerPanel(app: FastifyInstance, panelDir: string) {
   if (hasPanel) {
     await app.register(fastifyStatic, {
       root: panelDir,
+      // One route per built file, found at start (a release's panel never changes while
+      // it runs); everything else falls through to the handler below. With wildcard
+      // matching, "/" is a directory that @fastify/send refuses with a 403.
+      wildcard: false,
       index: false,
       setHeaders(reply, filePath) {
         const immutable = filePath.startsWith(path.join(panelDir, 'assets') + path.sep);

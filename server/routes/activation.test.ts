@@ -5,7 +5,7 @@ import { goodPassword, sessionCookie, testServer } from '../testing/test-server.
 describe('first-run activation', () => {
   it('says the box is not activated and proposes a strong passphrase', async () => {
     const server = await testServer();
-    expect((await server.get('/api/activation')).json()).toEqual({ activated: false, clientOnLan: true });
+    expect((await server.get('/api/activation')).json()).toEqual({ activated: false, clientOnLan: true, signedIn: false });
     const first = (await server.get('/api/activation/passphrase')).json();
     const second = (await server.get('/api/activation/passphrase')).json();
     expect(first.passphrase.split('-')).toHaveLength(6);
@@ -38,7 +38,8 @@ describe('first-run activation', () => {
 
     const session = await server.get('/api/auth/session', { cookie: sessionCookie(response) });
     expect(session.statusCode).toBe(200);
-    expect((await server.get('/api/activation')).json()).toMatchObject({ activated: true });
+    expect((await server.get('/api/activation')).json()).toMatchObject({ activated: true, signedIn: false });
+    expect((await server.get('/api/activation', { cookie: sessionCookie(response) })).json()).toMatchObject({ activated: true, signedIn: true });
   });
 
   it('answers 409 forever after activation, even with the old code', async () => {
@@ -94,7 +95,7 @@ describe('first-run activation', () => {
   it('needs the LAN even when the allowlist opens the panel wider', async () => {
     const server = await testServer({ configure: (s) => s.set('access.allowedNetworks', ['203.0.113.0/24']) });
     const code = await server.setupCode();
-    expect((await server.get('/api/activation', { ip: '203.0.113.5' })).json()).toEqual({ activated: false, clientOnLan: false });
+    expect((await server.get('/api/activation', { ip: '203.0.113.5' })).json()).toEqual({ activated: false, clientOnLan: false, signedIn: false });
     const response = await server.post('/api/activation', { setupCode: code, password: goodPassword }, { ip: '203.0.113.5' });
     expect(response.statusCode).toBe(403);
     expect(response.json().code).toBe('HEARTH_ERR_ACTIVATION_NOT_LAN');

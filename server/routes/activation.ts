@@ -12,7 +12,7 @@ const activation: FastifyPluginAsyncTypebox<{ appliance: Appliance; secure: bool
   app.get(
     '/api/activation',
     { config: { public: true }, schema: { summary: 'Whether the box has been activated', response: { 200: ActivationStatus, ...errorResponses } } },
-    async (request) => ({ activated: owner.isActivated(), clientOnLan: isLanAddress(request.ip) }),
+    async (request) => ({ activated: owner.isActivated(), clientOnLan: isLanAddress(request.ip), signedIn: Boolean(request.session) }),
   );
 
   app.get(

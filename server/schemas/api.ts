@@ -27,6 +27,8 @@ export const ActivationStatus = Type.Object({
   activated: Type.Boolean(),
   /** Activation is possible only from the LAN; the page says so up front. */
   clientOnLan: Type.Boolean(),
+  /** Whether this request carries a live session: the panel asks for it only then, so a logged-out page load causes no 401. */
+  signedIn: Type.Boolean(),
 });
 export type ActivationStatus = Static<typeof ActivationStatus>;
 

@@ -37,7 +37,7 @@ export function App() {
     try {
       const activation = await api.activationStatus();
       let session: SessionInfo | null = null;
-      if (activation.activated) {
+      if (activation.activated && activation.signedIn) {
         try {
           session = await api.session();
         } catch (error) {
@@ -65,7 +65,7 @@ export function App() {
     (session: SessionInfo) => {
       setState((current) => ({
         phase: 'ready',
-        activation: { activated: true, clientOnLan: current.phase === 'ready' ? current.activation.clientOnLan : true },
+        activation: { activated: true, clientOnLan: current.phase === 'ready' ? current.activation.clientOnLan : true, signedIn: true },
         session,
       }));
       navigate('/', { replace: true });

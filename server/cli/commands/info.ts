@@ -15,7 +15,9 @@ export async function infoCommand(ctx: CliContext, options: { root?: string; jso
       return 0;
     }
     const { t } = ctx;
-    const percent = machine.disk.totalBytes ? Math.round((machine.disk.usedBytes / machine.disk.totalBytes) * 100) : 0;
+    // As df's Use%: blocks reserved for root count neither as used nor as available.
+    const usable = machine.disk.usedBytes + machine.disk.availableBytes;
+    const percent = usable ? Math.ceil((machine.disk.usedBytes / usable) * 100) : 0;
     const rows: Array<[string, string]> = [
       [t('cli:info.version'), machine.version],
       [t('cli:info.board'), machine.board ?? t('cli:info.boardUnknown')],
