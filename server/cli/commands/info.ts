@@ -17,7 +17,7 @@ export async function infoCommand(ctx: CliContext, options: { root?: string; jso
     const { t } = ctx;
     // As df's Use%: blocks reserved for root count neither as used nor as available.
     const usable = machine.disk.usedBytes + machine.disk.availableBytes;
-    const percent = usable ? Math.ceil((machine.disk.usedBytes / usable) * 100) : 0;
+    const percent = usable ? Math.round((machine.disk.usedBytes / usable) * 100) : 0;
     const rows: Array<[string, string]> = [
       [t('cli:info.version'), machine.version],
       [t('cli:info.board'), machine.board ?? t('cli:info.boardUnknown')],

@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { isAbort } from '../api/client';
 import { api, type SessionInfo } from '../api/endpoints';
 import { problemFrom, throttleSeconds, type Problem } from '../api/problems';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { PassphraseField } from '../components/PassphraseField';
+import { TextField } from '../components/TextField';
 import { useCountdown } from '../hooks/useCountdown';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 
@@ -21,7 +22,6 @@ type PasswordChoice = 'proposed' | 'own';
 export function ActivatePage({ clientOnLan, onActivated, onAlreadyActivated }: Props) {
   const { t } = useTranslation();
   useDocumentTitle(t('panel:activate.title'));
-  const ids = { code: useId(), username: useId(), own: useId(), repeat: useId(), saved: useId() };
 
   const [setupCode, setSetupCode] = useState('');
   const [choice, setChoice] = useState<PasswordChoice>('proposed');
@@ -90,24 +90,18 @@ export function ActivatePage({ clientOnLan, onActivated, onAlreadyActivated }: P
       <form className="form" onSubmit={(event) => void submit(event)} noValidate>
         <fieldset className="step">
           <legend>{t('panel:activate.stepCode')}</legend>
-          <div className="field">
-            <label htmlFor={ids.code}>{t('panel:activate.setupCodeLabel')}</label>
-            <input
-              id={ids.code}
-              name="setupCode"
-              className="setup-code"
-              value={setupCode}
-              onChange={(event) => setSetupCode(event.target.value)}
-              autoComplete="one-time-code"
-              autoCapitalize="characters"
-              spellCheck={false}
-              placeholder="ABCD-1234"
-              aria-describedby={`${ids.code}-help`}
-            />
-            <p id={`${ids.code}-help`} className="hint">
-              <Trans i18nKey="panel:activate.setupCodeHelp" components={{ code: <code /> }} />
-            </p>
-          </div>
+          <TextField
+            label={t('panel:activate.setupCodeLabel')}
+            hint={<Trans i18nKey="panel:activate.setupCodeHelp" components={{ code: <code /> }} />}
+            name="setupCode"
+            className="setup-code"
+            value={setupCode}
+            onChange={(event) => setSetupCode(event.target.value)}
+            autoComplete="one-time-code"
+            autoCapitalize="characters"
+            spellCheck={false}
+            placeholder="ABCD-1234"
+          />
         </fieldset>
 
         <fieldset className="step">
@@ -116,7 +110,7 @@ export function ActivatePage({ clientOnLan, onActivated, onAlreadyActivated }: P
             <Trans i18nKey="panel:activate.usernameNote" values={{ username: 'admin' }} components={{ strong: <strong /> }} />
           </p>
           {/* For password managers: the account the new password belongs to. */}
-          <input id={ids.username} type="text" name="username" autoComplete="username" value="admin" readOnly hidden />
+          <input type="text" name="username" autoComplete="username" value="admin" readOnly hidden />
 
           <div className="choice" role="radiogroup" aria-label={t('panel:activate.choiceLabel')}>
             <label className="choice-option">
@@ -150,38 +144,29 @@ export function ActivatePage({ clientOnLan, onActivated, onAlreadyActivated }: P
                 <p className="hint">{t('panel:common.loading')}</p>
               )}
               <label className="checkbox">
-                <input id={ids.saved} type="checkbox" checked={saved} onChange={(event) => setSaved(event.target.checked)} />
+                <input type="checkbox" checked={saved} onChange={(event) => setSaved(event.target.checked)} />
                 <span>{t('panel:activate.savedConfirmation')}</span>
               </label>
             </>
           ) : (
             <>
-              <div className="field">
-                <label htmlFor={ids.own}>{t('panel:activate.ownPasswordLabel')}</label>
-                <input
-                  id={ids.own}
-                  type="password"
-                  name="new-password"
-                  autoComplete="new-password"
-                  value={ownPassword}
-                  onChange={(event) => setOwnPassword(event.target.value)}
-                  aria-describedby={`${ids.own}-help`}
-                />
-                <p id={`${ids.own}-help`} className="hint">
-                  {t('panel:activate.ownPasswordHint')}
-                </p>
-              </div>
-              <div className="field">
-                <label htmlFor={ids.repeat}>{t('panel:activate.repeatPasswordLabel')}</label>
-                <input
-                  id={ids.repeat}
-                  type="password"
-                  name="repeat-password"
-                  autoComplete="new-password"
-                  value={repeatPassword}
-                  onChange={(event) => setRepeatPassword(event.target.value)}
-                />
-              </div>
+              <TextField
+                label={t('panel:activate.ownPasswordLabel')}
+                hint={t('panel:activate.ownPasswordHint')}
+                type="password"
+                name="new-password"
+                autoComplete="new-password"
+                value={ownPassword}
+                onChange={(event) => setOwnPassword(event.target.value)}
+              />
+              <TextField
+                label={t('panel:activate.repeatPasswordLabel')}
+                type="password"
+                name="repeat-password"
+                autoComplete="new-password"
+                value={repeatPassword}
+                onChange={(event) => setRepeatPassword(event.target.value)}
+              />
             </>
           )}
         </fieldset>

@@ -1,8 +1,9 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { api, type SessionInfo } from '../api/endpoints';
 import { problemFrom, throttleSeconds, type Problem } from '../api/problems';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { TextField } from '../components/TextField';
 import { useCountdown } from '../hooks/useCountdown';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
 
@@ -16,7 +17,6 @@ interface Props {
 export function LoginPage({ onLoggedIn, onNotActivated }: Props) {
   const { t } = useTranslation();
   useDocumentTitle(t('panel:login.title'));
-  const ids = { username: useId(), password: useId() };
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -53,30 +53,24 @@ export function LoginPage({ onLoggedIn, onNotActivated }: Props) {
       <h1>{t('panel:login.title')}</h1>
       <p className="lead">{t('panel:login.intro')}</p>
       <form className="form" onSubmit={(event) => void submit(event)} noValidate>
-        <div className="field">
-          <label htmlFor={ids.username}>{t('panel:login.username')}</label>
-          <input
-            id={ids.username}
-            name="username"
-            autoComplete="username"
-            autoCapitalize="off"
-            spellCheck={false}
-            value={username}
-            onChange={(event) => setUsername(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={ids.password}>{t('panel:login.password')}</label>
-          <input
-            id={ids.password}
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            autoFocus
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-          />
-        </div>
+        <TextField
+          label={t('panel:login.username')}
+          name="username"
+          autoComplete="username"
+          autoCapitalize="off"
+          spellCheck={false}
+          value={username}
+          onChange={(event) => setUsername(event.target.value)}
+        />
+        <TextField
+          label={t('panel:login.password')}
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          autoFocus
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
         <ErrorMessage problem={problem} {...(countdown.running ? { secondsLeft: countdown.remaining } : {})} />
         <button type="submit" className="button button-primary button-block" disabled={busy || countdown.running}>
           {busy ? t('panel:login.submitting') : t('panel:login.submit')}
