@@ -81,7 +81,10 @@ describe('daemon', () => {
     const entry = path.join(packageRoot, 'dist/server/cli/hearth.js');
     expect(existsSync(entry), 'run `npm run build:server` first').toBe(true);
     const root = tempRoot();
-    const child = spawn(process.execPath, [entry, 'start', '--root', root, '--port', '0', '--http'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry, 'start', '--root', root, '--port', '0', '--http'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HEARTH_LOG_LEVEL: 'info' },
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     await new Promise<void>((resolve, reject) => {
