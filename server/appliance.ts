@@ -6,6 +6,14 @@ import { chooseScryptProfile, createPasswordHasher, type ScryptParams } from './
 import { createSessionStore } from './auth/sessions.js';
 import { createSetupCodeFile } from './auth/setup-code.js';
 import { createThrottle } from './auth/throttle.js';
+import { createAppService } from './apps/app-service.js';
+import { allApps } from './apps/registry.js';
+import { createSavedParams } from './apps/saved-params.js';
+import type { AnyAppDefinition } from './apps/types.js';
+import { createJobRunner } from './jobs/job-runner.js';
+import { createJobStore } from './jobs/job-store.js';
+import { createLocks } from './jobs/locks.js';
+import { createSecretBox } from './store/secret-box.js';
 import { resolvePaths } from './paths.js';
 import { openDatabase } from './store/database.js';
 import { createSettingsStore } from './store/settings.js';
@@ -18,6 +26,8 @@ export interface ApplianceOptions {
   now?: () => number;
   /** Override the board-chosen scrypt parameters (tests of other features use cheap ones). */
   scrypt?: { params: ScryptParams; maxConcurrent: number };
+  /** The config apps; tests pass their own. */
+  apps?: readonly AnyAppDefinition[];
 }
 
 /**
@@ -38,6 +48,10 @@ export function createAppliance(options: ApplianceOptions) {
   const audit = createAuditLog(db, system, paths, now);
   const setupCode = createSetupCodeFile(system, paths);
   const owner = createOwnerAccess({ db, settings, accounts, sessions, hasher, throttle, audit, setupCode, now });
+  const jobs = createJobStore(db);
+  const runner = createJobRunner({ db, jobs, locks: createLocks(db), system, settings, now });
+  const saved = createSavedParams(db, createSecretBox(system), now);
+  const apps = createAppService({ apps: options.apps ?? allApps, env: { system, paths, settings }, saved, runner });
 
   return {
     paths,
@@ -49,6 +63,10 @@ export function createAppliance(options: ApplianceOptions) {
     setupCode,
     owner,
     hasher,
+    jobs,
+    runner,
+    saved,
+    apps,
     now,
     close() {
       if (db.open) db.close();

@@ -28,11 +28,28 @@ export const errorCatalog = {
   HEARTH_ERR_DATABASE_TOO_NEW: 500,
   HEARTH_ERR_DATABASE_UNREADABLE: 500,
   HEARTH_ERR_UNKNOWN_USER: 400,
+  HEARTH_ERR_BUSY: 409,
+  HEARTH_ERR_APP_NOT_FOUND: 404,
+  HEARTH_ERR_APP_UNAVAILABLE: 409,
+  HEARTH_ERR_APP_PARAMS_INVALID: 400,
+  HEARTH_ERR_APP_CANNOT_RUN: 400,
+  HEARTH_ERR_JOB_NOT_FOUND: 404,
+  HEARTH_ERR_JOB_INTERRUPTED: 500,
+  HEARTH_ERR_PROGRAM_FAILED: 500,
+  HEARTH_ERR_PROGRAM_NOT_FOUND: 500,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;
 
 export type ErrorParams = Record<string, string | number>;
+
+/** One invalid parameter of an app form, with a translation key for the reason. */
+export interface FieldError {
+  param: string;
+  /** i18n key, e.g. "errors:fields.tooLarge" or "app-ssh:errors.rootRefused" */
+  key: string;
+  params?: ErrorParams;
+}
 
 export class HearthError extends Error {
   readonly code: ErrorCode;
@@ -40,14 +57,21 @@ export class HearthError extends Error {
   readonly params: ErrorParams;
   /** For throttling errors: when the caller may try again. */
   readonly retryAfterSeconds?: number;
+  /** For HEARTH_ERR_APP_PARAMS_INVALID: what is wrong with which parameter. */
+  readonly fields?: FieldError[];
 
-  constructor(code: ErrorCode, params: ErrorParams = {}, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    params: ErrorParams = {},
+    options: { retryAfterSeconds?: number; fields?: FieldError[]; cause?: unknown } = {},
+  ) {
     super(`${code} ${JSON.stringify(params)}`, { cause: options.cause });
     this.name = 'HearthError';
     this.code = code;
     this.status = errorCatalog[code];
     this.params = params;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.fields) this.fields = options.fields;
   }
 }
 

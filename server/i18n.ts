@@ -80,3 +80,8 @@ export function languageFromEnvironment(env: NodeJS.ProcessEnv = process.env): s
   if (!tag || tag === 'C' || tag === 'POSIX') return fallbackLanguage;
   return pickLanguage([tag]);
 }
+
+/** Whether a key exists in English (every language has the same keys; a test sees to it). */
+export function hasTranslation(key: string): boolean {
+  return instance.exists(key, { lng: fallbackLanguage });
+}

@@ -63,6 +63,57 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_log_by_time ON audit_log(at);
     `,
   },
+  {
+    version: 2,
+    description: 'config apps: saved parameters and sealed secrets; jobs, their logs, and locks',
+    sql: `
+      CREATE TABLE app_params (
+        app_id TEXT PRIMARY KEY,
+        params TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE app_secrets (
+        app_id TEXT NOT NULL,
+        param TEXT NOT NULL,
+        sealed TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (app_id, param)
+      );
+      CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        app_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        started_by TEXT NOT NULL,
+        params TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted')),
+        error_code TEXT,
+        error_params TEXT,
+        language TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        pid_start TEXT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT
+      );
+      CREATE INDEX jobs_by_app ON jobs(app_id, id);
+      CREATE TABLE job_log (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        stream TEXT NOT NULL CHECK (stream IN ('out', 'err', 'info')),
+        text TEXT NOT NULL,
+        PRIMARY KEY (job_id, seq)
+      );
+      -- Leases: one row per held lock. A holder that died is recognised by its pid
+      -- and the start time of that pid, so a recycled pid does not keep a lock.
+      CREATE TABLE locks (
+        name TEXT PRIMARY KEY,
+        job_id INTEGER NOT NULL,
+        pid INTEGER NOT NULL,
+        pid_start TEXT,
+        acquired_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

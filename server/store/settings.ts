@@ -16,6 +16,8 @@ const definitions = {
   'access.allowedHostnames': { schema: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 32 }), default: [] as string[] },
   'sessions.idleTimeoutMinutes': { schema: Type.Integer({ minimum: 5, maximum: 24 * 60 }), default: 30 },
   'sessions.absoluteLifetimeHours': { schema: Type.Integer({ minimum: 1, maximum: 24 * 30 }), default: 12 },
+ /** How many finished jobs (with their logs) are kept. */
+  'jobs.historyLimit': { schema: Type.Integer({ minimum: 10, maximum: 100_000 }), default: 500 },
   'activation.activatedAt': { schema: Type.Union([Type.String(), Type.Null()]), default: null as string | null },
 } satisfies Record<string, { schema: TSchema; default: unknown }>;
 

@@ -49,6 +49,11 @@ export function runProgram(argv: readonly string[], options: RunOptions = {}): P
         });
       },
     );
+    if (options.onOutput) {
+      const onOutput = options.onOutput;
+      child.stdout?.on('data', (chunk: string) => onOutput('out', chunk));
+      child.stderr?.on('data', (chunk: string) => onOutput('err', chunk));
+    }
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });

@@ -1,54 +1,44 @@
 import os from 'node:os';
-import path from 'node:path';
 import type { Paths } from '../paths.js';
 import { readHostFacts } from './host-facts.js';
 import { localFiles } from './local-files.js';
 import { runProgram } from './run-program.js';
+import { simulationFor } from './sandbox/programs.js';
+import { emptySandboxState, normalizeSandboxState, type SandboxState } from './sandbox/state.js';
 import type { RunOptions, RunResult, System } from './types.js';
 
+export type { SandboxState, SandboxRecord } from './sandbox/state.js';
+
 /**
- * Programs that would change the host the demo and the tests run on. The sandbox
- * records them in a state file instead of running them; every other program
- * (tar, openssl, sha256sum, …) runs for real.
+ * The sandbox over ./var/root, used by `npm start` from a checkout and by most tests.
+ * Files are written for real under the root. Programs that would change (or report
+ * on) the host — systemctl, useradd, swapon, … — are recorded and simulated against
+ * a pretend host state in sandbox-state.json (server/system/sandbox/); every other
+ * program (tar, openssl, sha256sum, …) runs for real.
  */
-const hostChangingPrograms = new Set([
-  'systemctl', 'hostnamectl', 'timedatectl', 'localectl', 'reboot', 'shutdown', 'poweroff', 'halt',
-  'apt', 'apt-get', 'dpkg', 'useradd', 'usermod', 'userdel', 'chpasswd', 'passwd',
-  'mount', 'umount', 'swapon', 'swapoff', 'mkswap', 'fdisk', 'sfdisk', 'parted', 'sgdisk', 'wipefs',
-  'ip', 'nmcli', 'iw', 'wpa_cli', 'ufw', 'nft', 'iptables', 'sysctl', 'modprobe',
-]);
-
-function isHostChanging(program: string): boolean {
-  const name = path.basename(program);
-  return hostChangingPrograms.has(name) || name.startsWith('mkfs');
-}
-
-export interface SandboxRecord {
-  at: string;
-  argv: string[];
-}
-
-/** The sandbox over ./var/root, used by `npm start` from a checkout and by most tests. */
-export function createSandboxSystem(paths: Paths): System {
+export function createSandboxSystem(paths: Paths): System & { sandboxState(): Promise<SandboxState> } {
   const files = localFiles(paths);
 
-  // Records are appended by read-modify-write; one at a time so none is lost.
-  let recording: Promise<unknown> = Promise.resolve();
-  function record(argv: readonly string[]): Promise<RunResult> {
-    const next = recording.then(() => append(argv));
-    recording = next.catch(() => {});
+  async function readState(): Promise<SandboxState> {
+    const raw = await files.readFile(paths.sandboxState);
+    return raw ? normalizeSandboxState(JSON.parse(raw)) : emptySandboxState();
+  }
+
+  // Read-modify-write of the state file, one at a time so no change is lost.
+  let queue: Promise<unknown> = Promise.resolve();
+  function simulate(argv: readonly string[], input: string | undefined): Promise<RunResult> {
+    const next = queue.then(async () => {
+      const state = await readState();
+      state.programs.push({ at: new Date().toISOString(), argv: [...argv] });
+      const result = simulationFor(argv[0]!)!(argv.slice(1), state, input);
+      await files.writeFile(paths.sandboxState, JSON.stringify(state, null, 2) + '\n');
+      return { code: result.code, signal: null, stdout: result.stdout ?? '', stderr: result.stderr ?? '', simulated: true };
+    });
+    queue = next.catch(() => {});
     return next;
   }
 
-  async function append(argv: readonly string[]): Promise<RunResult> {
-    const previous = await files.readFile(paths.sandboxState);
-    const state: { programs: SandboxRecord[] } = previous ? JSON.parse(previous) : { programs: [] };
-    state.programs.push({ at: new Date().toISOString(), argv: [...argv] });
-    await files.writeFile(paths.sandboxState, JSON.stringify(state, null, 2) + '\n');
-    return { code: 0, signal: null, stdout: '', stderr: '', simulated: true };
-  }
-
-  // The hostname app writes $ROOT/etc/hostname in the sandbox; the box is called what it wrote.
+  // The hostname app writes $ROOT/etc/hostname; the box is called what it wrote.
   async function hostname() {
     const written = (await files.readFile(paths.systemFile('etc/hostname')))?.trim();
     return written || os.hostname();
@@ -60,12 +50,13 @@ export function createSandboxSystem(paths: Paths): System {
     ...files,
     run(argv: readonly string[], options?: RunOptions) {
       const [program] = argv;
-      if (program && isHostChanging(program)) return record(argv);
+      if (program && simulationFor(program)) return simulate(argv, options?.input);
       return runProgram(argv, options);
     },
     hostname,
     async hostFacts() {
       return readHostFacts(await hostname(), paths.dataDir);
     },
+    sandboxState: readState,
   };
 }

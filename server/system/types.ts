@@ -6,6 +6,8 @@ export interface RunOptions {
   input?: string;
   cwd?: string;
   env?: Record<string, string>;
+  /** Output as it arrives, for live job logs; the result still holds all of it. */
+  onOutput?: (stream: 'out' | 'err', chunk: string) => void;
 }
 
 export interface RunResult {

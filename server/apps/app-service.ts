@@ -1,0 +1,222 @@
+import type { TSchema } from 'typebox';
+import { HearthError, type FieldError } from '../errors.js';
+import { hasTranslation, type Translate } from '../i18n.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import { appLock, maintenanceLock } from '../jobs/locks.js';
+import { defaults, paramMeta, secretKeeping, secretParams, validateParams, type ParamKind } from './params.js';
+import type { SavedParams } from './saved-params.js';
+import type { AnyAppDefinition, AppEnvironment, AppStatus } from './types.js';
+
+export interface AppSummary {
+  id: string;
+  category: string;
+  name: string;
+  description: string;
+  kind: 'configure' | 'action';
+  heavy: boolean;
+  active: boolean | null;
+  available: boolean;
+  unavailableReason?: string;
+}
+
+export interface ParamDescription {
+  id: string;
+  kind: ParamKind;
+  label: string;
+  help?: string;
+  default: unknown;
+  /** The current value; never present for secrets. */
+  value?: unknown;
+  /** Secrets only: whether one is stored. */
+  isSet?: boolean;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  unit?: string;
+  options?: Array<{ value: string; label: string }>;
+  expect?: 'directory' | 'file' | 'any';
+}
+
+export interface AppDetail extends AppSummary {
+  info?: string;
+  params: ParamDescription[];
+  details: Array<{ label: string; value: string }>;
+  /** Extra one-shot actions besides apply/run, e.g. "send-test". */
+  actions: Array<{ id: string; label: string }>;
+}
+
+/** Who started a job, and in which language its log is written. */
+export interface Starter {
+  startedBy: string;
+  language: string;
+}
+
+export const redactedSecret = '••••';
+
+/**
+ * The one code path behind the panel, the CLI, the menu and the scheduler: list apps,
+ * describe an app's form, and run it as a job. Validation happens here, before
+ * anything is saved or run.
+ */
+export function createAppService(deps: { apps: readonly AnyAppDefinition[]; env: AppEnvironment; saved: SavedParams; runner: JobRunner }) {
+  const { env, saved, runner } = deps;
+  const byId = new Map(deps.apps.map((app) => [app.id, app]));
+
+  function find(id: string): AnyAppDefinition {
+    const app = byId.get(id);
+    if (!app) throw new HearthError('HEARTH_ERR_APP_NOT_FOUND', { app: id });
+    return app;
+  }
+
+  async function availability(app: AnyAppDefinition) {
+    return app.availability ? app.availability(env) : ({ available: true } as const);
+  }
+
+  async function safeStatus(app: AnyAppDefinition): Promise<AppStatus<Record<string, unknown>>> {
+    try {
+      return (await app.status(env)) as AppStatus<Record<string, unknown>>;
+    } catch {
+      // A status that cannot be read must not hide the app; the form still works.
+      return { active: null, values: {} };
+    }
+  }
+
+  /** Defaults, overlaid with the saved desired state, overlaid with what the system really has. */
+  async function currentValues(app: AnyAppDefinition, status?: AppStatus<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    const secrets = new Set(secretParams(app.params));
+    const values: Record<string, unknown> = { ...defaults(app.params), ...saved.get(app.id), ...(status ?? (await safeStatus(app))).values };
+    for (const id of secrets) values[id] = '';
+    for (const id of Object.keys(values)) if (!(id in app.params.properties)) delete values[id];
+    return values;
+  }
+
+  async function summary(app: AnyAppDefinition, t: Translate, status?: AppStatus<Record<string, unknown>>): Promise<AppSummary> {
+    const available = await availability(app);
+    return {
+      id: app.id,
+      category: app.category,
+      name: t(`app-${app.id}:name`),
+      description: t(`app-${app.id}:description`),
+      kind: app.kind,
+      heavy: Boolean(app.heavy),
+      active: (status ?? (await safeStatus(app))).active,
+      available: available.available,
+      ...(available.available ? {} : { unavailableReason: t(available.reason, available.params) }),
+    };
+  }
+
+  function describeParam(app: AnyAppDefinition, id: string, schema: TSchema, value: unknown, t: Translate): ParamDescription {
+    const meta = paramMeta(schema);
+    const base = `app-${app.id}:params.${id}`;
+    const description: ParamDescription = { id, kind: meta.kind, label: t(`${base}.label`), default: meta.default };
+    if (hasTranslation(`${base}.help`)) description.help = t(`${base}.help`);
+    if (meta.kind === 'secret') description.isSet = saved.hasSecret(app.id, id);
+    else description.value = value;
+    for (const key of ['minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'unit', 'expect'] as const) {
+      if (meta[key] !== undefined) (description as unknown as Record<string, unknown>)[key] = meta[key];
+    }
+    if (meta.options) {
+      description.options = meta.options.map((option) => ({
+        value: option,
+        label: hasTranslation(`${base}.options.${option}`) ? t(`${base}.options.${option}`) : option,
+      }));
+    }
+    return description;
+  }
+
+  /**
+   * Merges the input over the current values and validates the whole: schema first,
+   * then the app's own checks. Throws HEARTH_ERR_APP_PARAMS_INVALID listing every
+   * bad field; nothing is saved or run then.
+   */
+  async function prepare(app: AnyAppDefinition, input: Record<string, unknown>) {
+    const values = { ...(await currentValues(app)), ...input };
+    let fields: FieldError[] = validateParams(app.id, app.params, values, hasTranslation);
+    const secretIds = secretParams(app.params);
+    if (fields.length === 0 && app.validate) {
+      const withSecrets = { ...values };
+      for (const id of secretIds) if (values[id] === '') withSecrets[id] = (await saved.openSecret(app.id, id)) ?? '';
+      fields = await app.validate(withSecrets as never, env);
+    }
+    if (fields.length) throw new HearthError('HEARTH_ERR_APP_PARAMS_INVALID', { app: app.id }, { fields });
+
+    const plain: Record<string, unknown> = {};
+    const toSeal: Record<string, string> = {};
+    const forRun: Record<string, unknown> = {};
+    const redacted: Record<string, unknown> = {};
+    for (const [id, value] of Object.entries(values)) {
+      const schema = app.params.properties[id] as TSchema;
+      if (!secretIds.includes(id)) {
+        plain[id] = value;
+        forRun[id] = value;
+        redacted[id] = value;
+        continue;
+      }
+      const given = value as string;
+      if (given !== '') redacted[id] = redactedSecret;
+      if (secretKeeping(schema) === 'sealed') {
+        if (given !== '') toSeal[id] = given;
+        forRun[id] = given !== '' ? given : ((await saved.openSecret(app.id, id)) ?? '');
+      } else {
+        forRun[id] = given;
+      }
+    }
+    return { plain, toSeal, forRun, redacted };
+  }
+
+  return {
+    apps: deps.apps,
+    find,
+
+    async list(t: Translate): Promise<AppSummary[]> {
+      return Promise.all(deps.apps.map((app) => summary(app, t)));
+    },
+
+    async detail(id: string, t: Translate): Promise<AppDetail> {
+      const app = find(id);
+      const status = await safeStatus(app);
+      const values = await currentValues(app, status);
+      return {
+        ...(await summary(app, t, status)),
+        ...(app.hasInfo ? { info: t(`app-${app.id}:info`) } : {}),
+        params: Object.entries(app.params.properties).map(([paramId, schema]) => describeParam(app, paramId, schema as TSchema, values[paramId], t)),
+        details: (status.details ?? []).map((detail) => ({ label: t(detail.label), value: detail.value })),
+        actions: Object.keys(app.actions ?? {}).map((action) => ({ id: action, label: t(`app-${app.id}:actions.${action}`) })),
+      };
+    },
+
+    /** Validates without running: what the CLI and the menu use to check input first. */
+    async check(id: string, input: Record<string, unknown>): Promise<void> {
+      await prepare(find(id), input);
+    },
+
+    /**
+     * Validates, then starts the job: apply (configure apps: saves the parameters
+     * first), run (one-shot apps) or one of the app's own actions (nothing saved).
+     */
+    async start(id: string, input: Record<string, unknown>, starter: Starter, action?: string) {
+      const app = find(id);
+      const available = await availability(app);
+      if (!available.available) throw new HearthError('HEARTH_ERR_APP_UNAVAILABLE', { app: app.id, reason: available.reason });
+      const extra = action ? app.actions?.[action] : undefined;
+      if (action && !extra) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action });
+      const prepared = await prepare(app, input);
+      const locks = [appLock(app.id), ...(app.heavy ? [maintenanceLock] : [])];
+      const jobAction = action ?? (app.kind === 'configure' ? 'apply' : 'run');
+      return runner.start({ appId: app.id, action: jobAction, ...starter, params: prepared.redacted, locks }, async (job) => {
+        if (extra) return extra(prepared.forRun as never, job, env);
+        if (app.kind === 'configure') {
+          await saved.save(app.id, prepared.plain, prepared.toSeal);
+          if (!app.apply) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action: 'apply' });
+          return app.apply(prepared.forRun as never, job, env);
+        }
+        if (!app.run) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action: 'run' });
+        return app.run(prepared.forRun as never, job, env);
+      });
+    },
+  };
+}
+
+export type AppService = ReturnType<typeof createAppService>;

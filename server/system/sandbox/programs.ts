@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { chpasswd, getent, gpasswd, id, passwd, useradd, userdel, usermod } from './accounts.js';
+import { hostnamectl, timedatectl } from './names-and-clock.js';
+import { ok, type ProgramSimulation } from './simulation.js';
+import { mkswap, swapoff, swapon } from './swap.js';
+import { systemctl } from './systemctl.js';
+
+/**
+ * Host programs the sandbox does not run. Those with a simulation change and answer
+ * from the pretend host state; the others (they only change the host, nobody reads
+ * their effect yet) are recorded and succeed. Every other program runs for real.
+ */
+const simulations: Record<string, ProgramSimulation> = {
+  systemctl,
+  hostnamectl,
+  timedatectl,
+  id,
+  getent,
+  useradd,
+  usermod,
+  userdel,
+  gpasswd,
+  chpasswd,
+  passwd,
+  mkswap,
+  swapon,
+  swapoff,
+};
+
+const recordedOnly = new Set([
+  'localectl', 'reboot', 'shutdown', 'poweroff', 'halt', 'apt', 'apt-get', 'dpkg',
+  'mount', 'umount', 'fdisk', 'sfdisk', 'parted', 'sgdisk', 'wipefs',
+  'ip', 'nmcli', 'iw', 'wpa_cli', 'ufw', 'nft', 'iptables', 'sysctl', 'modprobe', 'zramctl',
+]);
+
+export function simulationFor(program: string): ProgramSimulation | undefined {
+  const name = path.basename(program);
+  if (simulations[name]) return simulations[name];
+  if (recordedOnly.has(name) || name.startsWith('mkfs')) return () => ok();
+  return undefined;
+}
