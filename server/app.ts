@@ -1,8 +1,9 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySse from '@fastify/sse';
 import fastifySwagger from '@fastify/swagger';
 import type { Appliance } from './appliance.js';
 import { parseCidr } from './auth/network-access.js';
@@ -12,6 +13,8 @@ import { registerRequestGuards } from './http/request-guards.js';
 import './http/types.js';
 import { appVersion, panelDir as defaultPanelDir } from './paths.js';
 import activationRoutes from './routes/activation.js';
+import appsRoutes from './routes/apps.js';
+import jobsRoutes from './routes/jobs.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
 import openapiRoutes from './routes/openapi.js';
@@ -69,6 +72,8 @@ export async function buildApp(appliance: Appliance, options: AppOptions = {}): 
   });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { max: 600, timeWindow: 60_000 });
+  // @fastify/sse is CommonJS whose typings declare an ES default export; the module itself is the plugin.
+  await app.register(fastifySse as unknown as FastifyPluginAsync<{ heartbeatInterval: number }>, { heartbeatInterval: 25_000 });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -91,6 +96,8 @@ export async function buildApp(appliance: Appliance, options: AppOptions = {}): 
   await app.register(activationRoutes, { appliance, secure });
   await app.register(authRoutes, { appliance, secure });
   await app.register(systemRoutes, { appliance });
+  await app.register(appsRoutes, { appliance });
+  await app.register(jobsRoutes, { appliance });
   await app.register(openapiRoutes);
   await registerPanel(app, options.panelDir ?? defaultPanelDir);
 

@@ -50,6 +50,8 @@ export async function startDaemon(
       (stopping ??= (async () => {
         clearInterval(purge);
         await running.close();
+        // A job half done is worse than a late exit; systemd's stop timeout bounds the wait.
+        await appliance.runner.idle();
         appliance.close();
       })());
     return { app, appliance, url, urls, setupCode, stop };

@@ -3,49 +3,14 @@ import { HearthError, type FieldError } from '../errors.js';
 import { hasTranslation, type Translate } from '../i18n.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { appLock, maintenanceLock } from '../jobs/locks.js';
-import { defaults, paramMeta, secretKeeping, secretParams, validateParams, type ParamKind } from './params.js';
+import { defaults, paramMeta, secretKeeping, secretParams, validateParams } from './params.js';
 import type { SavedParams } from './saved-params.js';
+import type { AppDetail as AppDetailWithRuns, AppSummary, ParamDescription } from '../schemas/apps.js';
 import type { AnyAppDefinition, AppEnvironment, AppStatus } from './types.js';
 
-export interface AppSummary {
-  id: string;
-  category: string;
-  name: string;
-  description: string;
-  kind: 'configure' | 'action';
-  heavy: boolean;
-  active: boolean | null;
-  available: boolean;
-  unavailableReason?: string;
-}
-
-export interface ParamDescription {
-  id: string;
-  kind: ParamKind;
-  label: string;
-  help?: string;
-  default: unknown;
-  /** The current value; never present for secrets. */
-  value?: unknown;
-  /** Secrets only: whether one is stored. */
-  isSet?: boolean;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  unit?: string;
-  options?: Array<{ value: string; label: string }>;
-  expect?: 'directory' | 'file' | 'any';
-}
-
-export interface AppDetail extends AppSummary {
-  info?: string;
-  params: ParamDescription[];
-  details: Array<{ label: string; value: string }>;
-  /** Extra one-shot actions besides apply/run, e.g. "send-test". */
-  actions: Array<{ id: string; label: string }>;
-}
+export type { AppSummary, ParamDescription };
+/** An app's page, without its run history (the route adds that from the jobs). */
+export type AppDetail = Omit<AppDetailWithRuns, 'lastRuns'>;
 
 /** Who started a job, and in which language its log is written. */
 export interface Starter {

@@ -15,6 +15,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: H
     message: t(`errors:${error.code}`, error.params),
     ...(Object.keys(error.params).length ? { params: error.params } : {}),
     ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+    ...(error.fields ? { fields: error.fields.map((field) => ({ ...field, message: t(field.key, field.params) })) } : {}),
   });
 }
 

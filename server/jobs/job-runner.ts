@@ -35,6 +35,8 @@ export function createJobRunner(deps: { db: Db; jobs: JobStore; locks: Locks; sy
   const pidStart = processStartTime(pid) ?? null;
   const iso = () => new Date(now()).toISOString();
 
+  const inFlight = new Set<Promise<JobRecord>>();
+
   const createWithLocks = db.transaction((request: JobRequest, at: string) => {
     const id = jobs.create({ ...request, pid, pidStart, startedAt: at });
     locks.acquireAll(request.locks, { jobId: id, pid, pidStart, at });
@@ -136,7 +138,14 @@ export function createJobRunner(deps: { db: Db; jobs: JobStore; locks: Locks; sy
         }).immediate();
         return jobs.get(id)!;
       })();
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
       return { id, done };
+    },
+
+    /** Resolves when every job this process started has ended (before closing the database). */
+    async idle(): Promise<void> {
+      while (inFlight.size) await Promise.all(inFlight);
     },
 
     /**

@@ -10,6 +10,10 @@ export const ApiError = Type.Object(
     message: Type.String({ description: 'Human message in the language the request asked for' }),
     params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
     retryAfterSeconds: Type.Optional(Type.Integer()),
+    /** For HEARTH_ERR_APP_PARAMS_INVALID: each bad parameter with a translated reason. */
+    fields: Type.Optional(
+      Type.Array(Type.Object({ param: Type.String(), key: Type.String(), message: Type.String(), params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))) })),
+    ),
   },
 );
 export type ApiError = Static<typeof ApiError>;

@@ -1,4 +1,4 @@
-import { appendFile, readFile, rm } from 'node:fs/promises';
+import { appendFile, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside, type Paths } from '../paths.js';
 import { ensureDirectory, fsyncDirectory, writeFileAtomic } from './atomic-write.js';
@@ -28,6 +28,15 @@ export function localFiles(paths: Paths) {
       const target = confine(file);
       await ensureDirectory(path.dirname(target));
       await appendFile(target, text, { mode: 0o640 });
+    },
+    async pathType(file: string) {
+      try {
+        const info = await stat(confine(file));
+        return info.isDirectory() ? ('directory' as const) : info.isFile() ? ('file' as const) : ('other' as const);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+        throw error;
+      }
     },
     async removeFile(file: string) {
       const target = confine(file);

@@ -52,6 +52,8 @@ export interface System {
   readFile(file: string): Promise<string | undefined>;
   /** Append text to a log file under the root (created 0640 if missing). No fsync: logs are not state. */
   appendFile(file: string, text: string): Promise<void>;
+  /** What is at a path under the root: a directory, a file, something else, or nothing (undefined). */
+  pathType(file: string): Promise<'directory' | 'file' | 'other' | undefined>;
   /** Remove a file under the root (durably); no error when it is already gone. */
   removeFile(file: string): Promise<void>;
   /** Run a program with an argv array. Never through a shell. */

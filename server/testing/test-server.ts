@@ -12,6 +12,7 @@ const open: Array<{ app: FastifyInstance; appliance: Appliance }> = [];
 afterEach(async () => {
   for (const { app, appliance } of open.splice(0)) {
     await app.close();
+    await appliance.runner.idle();
     appliance.close();
   }
 });
