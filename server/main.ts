@@ -3,6 +3,7 @@ import { createAppliance, type Appliance } from './appliance.js';
 import { buildApp } from './app.js';
 import { languageFromEnvironment, translator } from './i18n.js';
 import type { SystemKind } from './system/index.js';
+import { seedSandboxRoot } from './system/sandbox-seed.js';
 import { ensureTlsCertificate } from './tls-certificate.js';
 
 export interface DaemonOptions {
@@ -29,6 +30,8 @@ export async function startDaemon(
   let app: FastifyInstance | undefined;
   try {
     appliance.sessions.purgeExpired();
+    appliance.runner.reapInterrupted();
+    if (appliance.system.kind === 'sandbox') await seedSandboxRoot(appliance.paths);
     const setupCode = await appliance.owner.prepareSetupCode();
     const tls = options.https ? await ensureTlsCertificate(appliance.system, appliance.paths) : undefined;
     app = await buildApp(appliance, {

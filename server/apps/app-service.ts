@@ -143,10 +143,14 @@ export function createAppService(deps: { apps: readonly AnyAppDefinition[]; env:
       const app = find(id);
       const status = await safeStatus(app);
       const values = await currentValues(app, status);
+      const suggestions: Record<string, string[] | undefined> = app.suggestions ? await app.suggestions(env).catch(() => ({})) : {};
       return {
         ...(await summary(app, t, status)),
         ...(app.hasInfo ? { info: t(`app-${app.id}:info`) } : {}),
-        params: Object.entries(app.params.properties).map(([paramId, schema]) => describeParam(app, paramId, schema as TSchema, values[paramId], t)),
+        params: Object.entries(app.params.properties).map(([paramId, schema]) => {
+          const described = describeParam(app, paramId, schema as TSchema, values[paramId], t);
+          return suggestions[paramId] ? { ...described, suggestions: suggestions[paramId] } : described;
+        }),
         details: (status.details ?? []).map((detail) => ({ label: t(detail.label), value: detail.value })),
         actions: Object.keys(app.actions ?? {}).map((action) => ({ id: action, label: t(`app-${app.id}:actions.${action}`) })),
       };

@@ -57,6 +57,8 @@ export interface AppDefinition<S extends TProperties = TProperties> {
   bindings?: readonly (keyof S & string)[];
   availability?(env: AppEnvironment): Promise<Availability>;
   status(env: AppEnvironment): Promise<AppStatus<AppParams<S>>>;
+  /** Values to offer for string parameters, from this box (e.g. the time zones its tz database has). */
+  suggestions?(env: AppEnvironment): Promise<Partial<Record<keyof S & string, string[]>>>;
   /** Checks beyond the schema (a timezone that exists, a user that is not root …). */
   validate?(params: AppParams<S>, env: AppEnvironment): Promise<FieldError[]>;
   apply?(params: AppParams<S>, job: JobContext, env: AppEnvironment): Promise<void>;

@@ -13,7 +13,14 @@ const invalidInputErrors = new Set<ErrorCode>([
   'HEARTH_ERR_PASSWORD_TOO_LONG',
   'HEARTH_ERR_PASSWORD_COMMON',
   'HEARTH_ERR_PASSWORD_MISMATCH',
+  'HEARTH_ERR_APP_PARAMS_INVALID',
+  'HEARTH_ERR_APP_NOT_FOUND',
+  'HEARTH_ERR_APP_CANNOT_RUN',
+  'HEARTH_ERR_JOB_NOT_FOUND',
 ]);
+
+/** Someone else holds the lock: scripts retry on 3. */
+const busyErrors = new Set<ErrorCode>(['HEARTH_ERR_AUTH_BUSY', 'HEARTH_ERR_BUSY']);
 
 /**
  * ncp-style dashed aliases: `hearth-info` is `hearth info`. Each alias is a bin entry
@@ -68,6 +75,41 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .option('--generate', t('cli:passwd.generate'))
     .action(action(async (o: { stdin?: boolean; generate?: boolean }) => (await import('./commands/passwd.js')).passwdCommand(ctx, { ...o, root: root() })));
 
+  program
+    .command('apps')
+    .description(t('cli:apps.listDescription'))
+    .option('--json', t('cli:info.json'))
+    .action(action(async (o: { json?: boolean }) => (await import('./commands/apps.js')).appsCommand(ctx, { ...o, root: root() })));
+
+  const app = program.command('app').description(t('cli:apps.appDescription'));
+  app
+    .command('show <id>')
+    .description(t('cli:apps.showDescription'))
+    .option('--json', t('cli:info.json'))
+    .action(async (id: string, o: { json?: boolean }) => setExit(await (await import('./commands/apps.js')).appShowCommand(ctx, id, { ...o, root: root() })));
+  app
+    .command('run <id> [assignments...]')
+    .description(t('cli:apps.runDescription'))
+    .option('--action <name>', t('cli:apps.actionOption'))
+    .option('--json', t('cli:apps.runJson'))
+    .action(async (id: string, assignments: string[], o: { json?: boolean; action?: string }) =>
+      setExit(await (await import('./commands/apps.js')).appRunCommand(ctx, id, assignments, { ...o, root: root() })),
+    );
+
+  program
+    .command('jobs')
+    .description(t('cli:jobs.listDescription'))
+    .option('--limit <n>', t('cli:jobs.limit'))
+    .option('--json', t('cli:info.json'))
+    .action(action(async (o: { json?: boolean; limit?: string }) => (await import('./commands/jobs.js')).jobsCommand(ctx, { ...o, root: root() })));
+
+  program
+    .command('job <id>')
+    .description(t('cli:jobs.showDescription'))
+    .option('--follow', t('cli:jobs.follow'))
+    .option('--json', t('cli:info.json'))
+    .action(async (id: string, o: { json?: boolean; follow?: boolean }) => setExit(await (await import('./commands/jobs.js')).jobCommand(ctx, id, { ...o, root: root() })));
+
   return program;
 }
 
@@ -121,7 +163,7 @@ function report(ctx: CliContext, error: unknown): number {
   }
   if (isHearthError(error)) {
     ctx.stderr(t(`errors:${error.code}`, error.params) + '\n');
-    if (error.code === 'HEARTH_ERR_AUTH_BUSY') return exitCodes.busy;
+    if (busyErrors.has(error.code)) return exitCodes.busy;
     return invalidInputErrors.has(error.code) ? exitCodes.usage : exitCodes.failed;
   }
   const code = (error as { code?: string }).code;

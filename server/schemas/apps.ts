@@ -44,6 +44,8 @@ export const ParamDescription = Type.Object({
   pattern: Type.Optional(Type.String()),
   unit: Type.Optional(Type.String()),
   options: Type.Optional(Type.Array(Type.Object({ value: Type.String(), label: Type.String() }))),
+  /** Values this box offers for a free-text parameter (a searchable list, not a constraint). */
+  suggestions: Type.Optional(Type.Array(Type.String())),
   expect: Type.Optional(Type.Union([Type.Literal('directory'), Type.Literal('file'), Type.Literal('any')])),
 });
 export type ParamDescription = Static<typeof ParamDescription>;

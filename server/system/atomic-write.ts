@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -35,6 +35,27 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   await handle.close();
   try {
     await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDirectory(dir);
+}
+
+/**
+ * Points `link` at `target`, replacing whatever link or file is there in one rename
+ * (never a moment without the link), then makes the rename durable. Refuses to
+ * replace a directory.
+ */
+export async function replaceSymlink(target: string, link: string): Promise<void> {
+  const dir = path.dirname(link);
+  await ensureDirectory(dir);
+  const existing = await lstat(link).catch(() => undefined);
+  if (existing?.isDirectory()) throw new Error(`refusing to replace the directory ${link} with a link`);
+  const temp = path.join(dir, `.${path.basename(link)}.${randomBytes(6).toString('hex')}.tmp`);
+  await symlink(target, temp);
+  try {
+    await rename(temp, link);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

@@ -1,7 +1,7 @@
 import { appendFile, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside, type Paths } from '../paths.js';
-import { ensureDirectory, fsyncDirectory, writeFileAtomic } from './atomic-write.js';
+import { ensureDirectory, fsyncDirectory, replaceSymlink, writeFileAtomic } from './atomic-write.js';
 
 /** File access confined to the root; shared by both implementations (sandbox writes are real). */
 export function localFiles(paths: Paths) {
@@ -15,6 +15,9 @@ export function localFiles(paths: Paths) {
   return {
     async writeFile(file: string, data: string | Uint8Array, options?: { mode?: number }) {
       await writeFileAtomic(confine(file), data, options);
+    },
+    async symlink(target: string, link: string) {
+      await replaceSymlink(target, confine(link));
     },
     async readFile(file: string) {
       try {

@@ -48,6 +48,8 @@ export interface System {
   readonly paths: Paths;
   /** Atomically replace a file under the root (temp file, fsync, rename, fsync dir). */
   writeFile(file: string, data: string | Uint8Array, options?: { mode?: number }): Promise<void>;
+  /** Atomically point a symbolic link under the root at `target` (kept as given, e.g. relative). */
+  symlink(target: string, link: string): Promise<void>;
   /** Read a file under the root; undefined when it does not exist. */
   readFile(file: string): Promise<string | undefined>;
   /** Append text to a log file under the root (created 0640 if missing). No fsync: logs are not state. */

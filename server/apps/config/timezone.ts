@@ -85,6 +85,10 @@ export default defineApp({
     }
     return { active: null, values: { timezone }, details };
   },
+  async suggestions({ system }) {
+    const names = await timezoneNames(system);
+    return names ? { timezone: names } : {};
+  },
   async validate({ timezone }, { system }) {
     const names = await timezoneNames(system);
     const refuse = (key: string): FieldError[] => [{ param: 'timezone', key: `app-timezone:errors.${key}`, params: { zone: timezone } }];
@@ -99,12 +103,10 @@ export default defineApp({
     job.info(job.t('app-timezone:log.writing', { file: '/etc/timezone' }));
     await system.writeFile(system.paths.systemFile('etc/timezone'), `${timezone}\n`);
     // Debian's convention, and what timedatectl itself writes: a relative link into
-    // /usr/share/zoneinfo. ln -sfT makes the new link under a temporary name and renames
-    // it over the old link or file (atomic), and never puts the link inside a directory
-    // that stands in the way.
+    // /usr/share/zoneinfo, replaced in one rename and made durable.
     const target = `../${zoneinfo}/${timezone}`;
     job.info(job.t('app-timezone:log.linking', { file: '/etc/localtime', target }));
-    await job.run(['ln', '-sfT', target, system.paths.systemFile('etc/localtime')]);
+    await system.symlink(target, system.paths.systemFile('etc/localtime'));
     // Tells systemd-timedated (and whoever listens to it) about the new zone.
     await job.run(['timedatectl', 'set-timezone', timezone]);
     job.info(job.t('app-timezone:log.done', { zone: timezone }));

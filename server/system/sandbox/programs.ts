@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { chpasswd, getent, gpasswd, id, passwd, useradd, userdel, usermod } from './accounts.js';
+import { chpasswd, getent, gpasswd, groupadd, id, passwd, useradd, userdel, usermod } from './accounts.js';
 import { hostnamectl, timedatectl } from './names-and-clock.js';
 import { ok, type ProgramSimulation } from './simulation.js';
 import { mkswap, swapoff, swapon } from './swap.js';
@@ -20,6 +20,7 @@ const simulations: Record<string, ProgramSimulation> = {
   usermod,
   userdel,
   gpasswd,
+  groupadd,
   chpasswd,
   passwd,
   mkswap,
@@ -28,7 +29,7 @@ const simulations: Record<string, ProgramSimulation> = {
 };
 
 const recordedOnly = new Set([
-  'localectl', 'reboot', 'shutdown', 'poweroff', 'halt', 'apt', 'apt-get', 'dpkg',
+  'localectl', 'reboot', 'shutdown', 'poweroff', 'halt', 'apt', 'apt-get', 'dpkg', 'chown',
   'mount', 'umount', 'fdisk', 'sfdisk', 'parted', 'sgdisk', 'wipefs',
   'ip', 'nmcli', 'iw', 'wpa_cli', 'ufw', 'nft', 'iptables', 'sysctl', 'modprobe', 'zramctl',
 ]);
