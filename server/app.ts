@@ -6,7 +6,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySse from '@fastify/sse';
 import fastifySwagger from '@fastify/swagger';
 import type { Appliance } from './appliance.js';
-import { parseCidr } from './auth/network-access.js';
+import { createProxyTrust } from './auth/network-access.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerPanel } from './http/panel.js';
 import { registerRequestGuards } from './http/request-guards.js';
@@ -15,6 +15,7 @@ import { appVersion, panelDir as defaultPanelDir } from './paths.js';
 import activationRoutes from './routes/activation.js';
 import appsRoutes from './routes/apps.js';
 import jobsRoutes from './routes/jobs.js';
+import watchdogRoutes from './routes/watchdog.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
 import openapiRoutes from './routes/openapi.js';
@@ -34,12 +35,19 @@ export interface AppOptions {
  */
 export async function buildApp(appliance: Appliance, options: AppOptions = {}): Promise<FastifyInstance> {
   const secure = Boolean(options.https);
-  const trustedProxies = appliance.settings.get('access.trustedProxies').filter((entry) => parseCidr(entry) || parseCidr(`${entry}/${entry.includes(':') ? 128 : 32}`));
+  // Proxies can change while the daemon runs (panel-access app); rebuilt when they do.
+  let proxies = { key: '', trusts: createProxyTrust([]) };
+  const trustsProxy = (address: string) => {
+    const entries = appliance.settings.get('access.trustedProxies');
+    const key = JSON.stringify(entries);
+    if (key !== proxies.key) proxies = { key, trusts: createProxyTrust(entries) };
+    return proxies.trusts(address);
+  };
   const app = Fastify({
     logger: options.logger ?? false,
     ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
     // X-Forwarded-For is believed only from proxies the owner configured.
-    trustProxy: trustedProxies.length ? trustedProxies : false,
+    trustProxy: (address: string) => trustsProxy(address),
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -98,6 +106,7 @@ export async function buildApp(appliance: Appliance, options: AppOptions = {}): 
   await app.register(systemRoutes, { appliance });
   await app.register(appsRoutes, { appliance });
   await app.register(jobsRoutes, { appliance });
+  await app.register(watchdogRoutes, { appliance });
   await app.register(openapiRoutes);
   await registerPanel(app, options.panelDir ?? defaultPanelDir);
 

@@ -9,6 +9,7 @@ import { createThrottle } from './auth/throttle.js';
 import { createAppService } from './apps/app-service.js';
 import { allApps } from './apps/registry.js';
 import { createSavedParams } from './apps/saved-params.js';
+import { createWatchdog } from './apps/watchdog.js';
 import type { AnyAppDefinition } from './apps/types.js';
 import { createJobRunner } from './jobs/job-runner.js';
 import { createJobStore } from './jobs/job-store.js';
@@ -51,7 +52,8 @@ export function createAppliance(options: ApplianceOptions) {
   const jobs = createJobStore(db);
   const runner = createJobRunner({ db, jobs, locks: createLocks(db), system, settings, now });
   const saved = createSavedParams(db, createSecretBox(system), now);
-  const apps = createAppService({ apps: options.apps ?? allApps, env: { system, paths, settings }, saved, runner });
+  const apps = createAppService({ apps: options.apps ?? allApps, env: { system, paths, settings }, saved, runner, now });
+  const watchdog = createWatchdog({ settings, apps, now });
 
   return {
     paths,
@@ -67,6 +69,7 @@ export function createAppliance(options: ApplianceOptions) {
     runner,
     saved,
     apps,
+    watchdog,
     now,
     close() {
       if (db.open) db.close();

@@ -15,6 +15,7 @@ export interface DaemonOptions {
 }
 
 const sessionPurgeIntervalMs = 3_600_000;
+const watchdogCheckMs = 1_000;
 const shutdownGraceMs = 10_000;
 
 /**
@@ -47,11 +48,18 @@ export async function startDaemon(
 
     const purge = setInterval(() => appliance.sessions.purgeExpired(), sessionPurgeIntervalMs);
     purge.unref();
+    // A change nobody confirmed is undone, also one applied while the daemon was down.
+    const revertUnconfirmed = () =>
+      appliance.watchdog.revertIfExpired().catch((error) => app?.log.error({ err: error }, 'reverting an unconfirmed change failed'));
+    await revertUnconfirmed();
+    const watchdogTimer = setInterval(revertUnconfirmed, watchdogCheckMs);
+    watchdogTimer.unref();
     const running = app;
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
         clearInterval(purge);
+        clearInterval(watchdogTimer);
         await running.close();
         // A job half done is worse than a late exit; systemd's stop timeout bounds the wait.
         await appliance.runner.idle();

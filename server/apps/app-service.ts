@@ -25,8 +25,14 @@ export const redactedSecret = '••••';
  * describe an app's form, and run it as a job. Validation happens here, before
  * anything is saved or run.
  */
-export function createAppService(deps: { apps: readonly AnyAppDefinition[]; env: AppEnvironment; saved: SavedParams; runner: JobRunner }) {
-  const { env, saved, runner } = deps;
+export function createAppService(deps: {
+  apps: readonly AnyAppDefinition[];
+  env: AppEnvironment;
+  saved: SavedParams;
+  runner: JobRunner;
+  now: () => number;
+}) {
+  const { env, saved, runner, now } = deps;
   const byId = new Map(deps.apps.map((app) => [app.id, app]));
 
   function find(id: string): AnyAppDefinition {
@@ -165,12 +171,13 @@ export function createAppService(deps: { apps: readonly AnyAppDefinition[]; env:
      * Validates, then starts the job: apply (configure apps: saves the parameters
      * first), run (one-shot apps) or one of the app's own actions (nothing saved).
      */
-    async start(id: string, input: Record<string, unknown>, starter: Starter, action?: string) {
+    async start(id: string, input: Record<string, unknown>, starter: Starter, action?: string, options: { revert?: boolean } = {}) {
       const app = find(id);
       const available = await availability(app);
       if (!available.available) throw new HearthError('HEARTH_ERR_APP_UNAVAILABLE', { app: app.id, reason: available.reason });
       const extra = action ? app.actions?.[action] : undefined;
       if (action && !extra) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action });
+      const previous = app.confirmation && !options.revert ? await currentValues(app) : undefined;
       const prepared = await prepare(app, input);
       const locks = [appLock(app.id), ...(app.heavy ? [maintenanceLock] : [])];
       const jobAction = action ?? (app.kind === 'configure' ? 'apply' : 'run');
@@ -179,7 +186,13 @@ export function createAppService(deps: { apps: readonly AnyAppDefinition[]; env:
         if (app.kind === 'configure') {
           await saved.save(app.id, prepared.plain, prepared.toSeal);
           if (!app.apply) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action: 'apply' });
-          return app.apply(prepared.forRun as never, job, env);
+          await app.apply(prepared.forRun as never, job, env);
+          if (previous && app.confirmation!.needed(previous as never, prepared.plain as never)) {
+            const seconds = app.confirmation!.seconds;
+            env.settings.set('watchdog.pending', { appId: app.id, previous, deadline: now() + seconds * 1000, jobId: job.id, language: starter.language });
+            job.info(job.t('apps:watchdog.armed', { seconds }));
+          }
+          return;
         }
         if (!app.run) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action: 'run' });
         return app.run(prepared.forRun as never, job, env);

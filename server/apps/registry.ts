@@ -2,10 +2,11 @@ import type { AnyAppDefinition } from './types.js';
 import hostname from './config/hostname.js';
 import timezone from './config/timezone.js';
 import power from './system/power.js';
+import panelAccess from './security/panel-access.js';
 
 /**
  * Every config app, in the order the menu lists them within a category. Adding an
  * app: its file under server/apps/<category>/, one line here, its texts in
  * locales/<lng>/app-<id>.json, its test next to it (docs/architecture.md).
  */
-export const allApps: readonly AnyAppDefinition[] = [hostname, timezone, power];
+export const allApps: readonly AnyAppDefinition[] = [hostname, timezone, panelAccess, power];

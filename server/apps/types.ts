@@ -57,6 +57,12 @@ export interface AppDefinition<S extends TProperties = TProperties> {
   bindings?: readonly (keyof S & string)[];
   availability?(env: AppEnvironment): Promise<Availability>;
   status(env: AppEnvironment): Promise<AppStatus<AppParams<S>>>;
+  /**
+   * Changes that could lock the owner out (an access list, a network address) are
+   * applied with a watchdog: they revert by themselves unless confirmed within
+   * `seconds` from the new setting (apps/watchdog.ts).
+   */
+  confirmation?: { seconds: number; needed(previous: AppParams<S>, next: AppParams<S>): boolean };
   /** Values to offer for string parameters, from this box (e.g. the time zones its tz database has). */
   suggestions?(env: AppEnvironment): Promise<Partial<Record<keyof S & string, string[]>>>;
   /** Checks beyond the schema (a timezone that exists, a user that is not root …). */

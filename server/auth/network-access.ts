@@ -67,3 +67,23 @@ export function createAccessPolicy(allowedNetworks: readonly string[]) {
     },
   };
 }
+
+/** A single address ("192.168.1.2") or a CIDR, as the owner writes proxies. */
+export function parseAddressOrCidr(entry: string) {
+  return parseCidr(entry) ?? parseCidr(`${entry.trim()}/${entry.includes(':') ? 128 : 32}`);
+}
+
+/** The reverse proxies whose X-Forwarded-For is believed. */
+export function createProxyTrust(entries: readonly string[]) {
+  const list = new net.BlockList();
+  for (const entry of entries) {
+    const parsed = parseAddressOrCidr(entry);
+    if (parsed) list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+  }
+  return (address: string) => check(list, address);
+}
+
+export function isLoopback(address: string): boolean {
+  const plain = normalizeAddress(address);
+  return plain === '::1' || plain.startsWith('127.');
+}

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Appliance } from '../appliance.js';
 import { isAllowedHost } from '../auth/host-check.js';
-import { createAccessPolicy } from '../auth/network-access.js';
+import { createAccessPolicy, isLoopback } from '../auth/network-access.js';
 import { isStateChanging, passesOriginCheck } from '../auth/csrf.js';
 import { HearthError } from '../errors.js';
 import { languageFromAcceptLanguage, translator } from '../i18n.js';
@@ -13,14 +13,23 @@ const hostnameCacheMs = 10_000;
 
 /**
  * The checks every request passes, in this order, before any route runs:
- * language → client on the LAN (or allowlist) → Host names the box (DNS rebinding)
+ * language → client on the LAN (or allowlist) → HTTPS unless local → Host names the box (DNS rebinding)
  * → same-origin for state changes (CSRF) → a session, unless the route is public.
  */
 export function registerRequestGuards(app: FastifyInstance, appliance: Appliance, options: { secure: boolean }) {
   const { settings, system, sessions } = appliance;
-  const access = createAccessPolicy(settings.get('access.allowedNetworks'));
-  if (access.invalid.length) app.log.warn({ invalid: access.invalid }, 'ignoring invalid CIDRs in access.allowedNetworks');
-  const allowedNames = settings.get('access.allowedHostnames');
+  // The panel-access app changes these while the daemon runs: read them per request
+  // (an indexed SQLite read), rebuild the policy only when they changed.
+  let policy = { key: '', access: createAccessPolicy([]) };
+  function accessPolicy() {
+    const networks = settings.get('access.allowedNetworks');
+    const key = JSON.stringify(networks);
+    if (key !== policy.key) {
+      policy = { key, access: createAccessPolicy(networks) };
+      if (policy.access.invalid.length) app.log.warn({ invalid: policy.access.invalid }, 'ignoring invalid CIDRs in access.allowedNetworks');
+    }
+    return policy.access;
+  }
   const cookieName = sessionCookieName(options.secure);
 
   let hostname = { name: '', readAt: -Infinity };
@@ -37,9 +46,13 @@ export function registerRequestGuards(app: FastifyInstance, appliance: Appliance
   app.addHook('onRequest', async (request, reply) => {
     request.t = translator(languageFromAcceptLanguage(request.headers['accept-language']));
 
-    if (!access.allows(request.ip)) return sendError(request, reply, new HearthError('HEARTH_ERR_NOT_LAN'));
+    if (!accessPolicy().allows(request.ip)) return sendError(request, reply, new HearthError('HEARTH_ERR_NOT_LAN'));
 
-    if (!isAllowedHost(request.headers.host, await boxHostname(), allowedNames)) {
+    if (request.protocol === 'http' && !isLoopback(request.ip) && settings.get('access.httpsOnly')) {
+      return sendError(request, reply, new HearthError('HEARTH_ERR_HTTPS_REQUIRED'));
+    }
+
+    if (!isAllowedHost(request.headers.host, await boxHostname(), settings.get('access.allowedHostnames'))) {
       return sendError(request, reply, new HearthError('HEARTH_ERR_HOST_NOT_ALLOWED', { host: String(request.headers.host ?? '') }));
     }
 

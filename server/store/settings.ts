@@ -14,10 +14,23 @@ const definitions = {
   'access.trustedProxies': { schema: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 16 }), default: [] as string[] },
   /** Extra names the panel answers to, besides the box's hostname, <hostname>.local, localhost and IPs. */
   'access.allowedHostnames': { schema: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 32 }), default: [] as string[] },
+  /**
+   * Refuse the panel over plain HTTP except from the box itself. Installed, the daemon
+   * serves HTTPS anyway; this guards a box someone started with --http.
+   */
+  'access.httpsOnly': { schema: Type.Boolean(), default: false },
   'sessions.idleTimeoutMinutes': { schema: Type.Integer({ minimum: 5, maximum: 24 * 60 }), default: 30 },
   'sessions.absoluteLifetimeHours': { schema: Type.Integer({ minimum: 1, maximum: 24 * 30 }), default: 12 },
  /** How many finished jobs (with their logs) are kept. */
   'jobs.historyLimit': { schema: Type.Integer({ minimum: 10, maximum: 100_000 }), default: 500 },
+ /** A change that could lock the owner out, applied but not yet confirmed (see apps/watchdog.ts). */
+  'watchdog.pending': {
+    schema: Type.Union([
+      Type.Null(),
+      Type.Object({ appId: Type.String(), previous: Type.Record(Type.String(), Type.Unknown()), deadline: Type.Number(), jobId: Type.Integer(), language: Type.String() }),
+    ]),
+    default: null as null | { appId: string; previous: Record<string, unknown>; deadline: number; jobId: number; language: string },
+  },
   'activation.activatedAt': { schema: Type.Union([Type.String(), Type.Null()]), default: null as string | null },
 } satisfies Record<string, { schema: TSchema; default: unknown }>;
 

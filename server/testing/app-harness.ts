@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { HearthError } from '../errors.js';
+import type { ApplianceOptions } from '../appliance.js';
 import type { AnyAppDefinition } from '../apps/types.js';
 import type { JobRecord } from '../jobs/job-store.js';
 import type { SandboxState } from '../system/sandbox.js';
@@ -10,7 +11,7 @@ import { testAppliance } from './temp-root.js';
  * An app under test: the real app service, jobs and sandbox system on a temporary
  * root. `run` goes through the same path as the panel and the CLI.
  */
-export function appHarness(options: { apps?: readonly AnyAppDefinition[]; root?: string } = {}) {
+export function appHarness(options: Partial<ApplianceOptions> & { apps?: readonly AnyAppDefinition[] } = {}) {
   const appliance = testAppliance(options);
   const sandbox = createSandboxSystem(appliance.paths);
   const starter = { startedBy: 'cli:test', language: 'en' };
