@@ -3,10 +3,11 @@ import hostname from './config/hostname.js';
 import timezone from './config/timezone.js';
 import power from './system/power.js';
 import panelAccess from './security/panel-access.js';
+import ssh from './security/ssh.js';
 
 /**
  * Every config app, in the order the menu lists them within a category. Adding an
  * app: its file under server/apps/<category>/, one line here, its texts in
  * locales/<lng>/app-<id>.json, its test next to it (docs/architecture.md).
  */
-export const allApps: readonly AnyAppDefinition[] = [hostname, timezone, panelAccess, power];
+export const allApps: readonly AnyAppDefinition[] = [hostname, timezone, panelAccess, ssh, power];
