@@ -114,6 +114,31 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'notifications: the panel feed and what each channel made of every notification',
+    sql: `
+      CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error')),
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        read_at TEXT
+      );
+      CREATE INDEX notifications_unread ON notifications(id) WHERE read_at IS NULL;
+      -- One row per external channel a notification went to (the panel has none).
+      CREATE TABLE notification_deliveries (
+        notification_id INTEGER NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+        at TEXT NOT NULL,
+        ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+        error TEXT,
+        PRIMARY KEY (notification_id, channel)
+      );
+      CREATE INDEX notification_deliveries_by_channel ON notification_deliveries(channel, notification_id);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);
