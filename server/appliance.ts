@@ -15,6 +15,8 @@ import { createJobRunner } from './jobs/job-runner.js';
 import { createJobStore } from './jobs/job-store.js';
 import { createLocks } from './jobs/locks.js';
 import { createSecretBox } from './store/secret-box.js';
+import { createNotifications } from './notifications/index.js';
+import type { ChannelOptions } from './notifications/types.js';
 import { resolvePaths } from './paths.js';
 import { openDatabase } from './store/database.js';
 import { createSettingsStore } from './store/settings.js';
@@ -27,6 +29,8 @@ export interface ApplianceOptions {
   now?: () => number;
   /** Override the board-chosen scrypt parameters (tests of other features use cheap ones). */
   scrypt?: { params: ScryptParams; maxConcurrent: number };
+  /** Test seam: short timeouts and a test CA for the notification channels. */
+  notificationChannels?: ChannelOptions;
   /** The config apps; tests pass their own. */
   apps?: readonly AnyAppDefinition[];
 }
@@ -52,7 +56,9 @@ export function createAppliance(options: ApplianceOptions) {
   const jobs = createJobStore(db);
   const runner = createJobRunner({ db, jobs, locks: createLocks(db), system, settings, now });
   const saved = createSavedParams(db, createSecretBox(system), now);
-  const apps = createAppService({ apps: options.apps ?? allApps, env: { system, paths, settings }, saved, runner, now });
+  const notifications = createNotifications({ db, saved, system, now, ...(options.notificationChannels ? { options: options.notificationChannels } : {}) });
+  const env = { system, paths, settings, apps: options.apps ?? allApps, saved, notifications, now };
+  const apps = createAppService({ env, runner });
   const watchdog = createWatchdog({ settings, apps, now });
 
   return {
@@ -68,6 +74,8 @@ export function createAppliance(options: ApplianceOptions) {
     jobs,
     runner,
     saved,
+    env,
+    notifications,
     apps,
     watchdog,
     now,

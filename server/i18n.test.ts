@@ -54,7 +54,7 @@ describe('locales', () => {
         if (statSync(full).isDirectory()) walk(full);
         else if (/\.(ts|tsx)$/.test(entry) && !entry.endsWith('.test.ts')) {
           const source = readFileSync(full, 'utf8');
-          for (const match of source.matchAll(/\bt\(\s*['"`]([a-zA-Z]+):([\w.-]+)['"`]/g)) used.set(`${match[1]}:${match[2]}`, full);
+          for (const match of source.matchAll(/\bt\(\s*['"`]([a-zA-Z][\w-]*):([\w.-]+)['"`]/g)) used.set(`${match[1]}:${match[2]}`, full);
         }
       }
     };

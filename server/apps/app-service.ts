@@ -3,7 +3,8 @@ import { HearthError, type FieldError } from '../errors.js';
 import { hasTranslation, type Translate } from '../i18n.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { appLock, maintenanceLock } from '../jobs/locks.js';
-import { defaults, paramMeta, secretKeeping, secretParams, validateParams } from './params.js';
+import { applyConfiguration, currentValues, readStatus } from './app-state.js';
+import { paramMeta, secretKeeping, secretParams, validateParams } from './params.js';
 import type { SavedParams } from './saved-params.js';
 import type { AppDetail as AppDetailWithRuns, AppSummary, ParamDescription } from '../schemas/apps.js';
 import type { AnyAppDefinition, AppEnvironment, AppStatus } from './types.js';
@@ -26,14 +27,12 @@ export const redactedSecret = '••••';
  * anything is saved or run.
  */
 export function createAppService(deps: {
-  apps: readonly AnyAppDefinition[];
   env: AppEnvironment;
-  saved: SavedParams;
   runner: JobRunner;
-  now: () => number;
 }) {
-  const { env, saved, runner, now } = deps;
-  const byId = new Map(deps.apps.map((app) => [app.id, app]));
+  const { env, runner } = deps;
+  const { saved } = env;
+  const byId = new Map(env.apps.map((app) => [app.id, app]));
 
   function find(id: string): AnyAppDefinition {
     const app = byId.get(id);
@@ -45,24 +44,6 @@ export function createAppService(deps: {
     return app.availability ? app.availability(env) : ({ available: true } as const);
   }
 
-  async function safeStatus(app: AnyAppDefinition): Promise<AppStatus<Record<string, unknown>>> {
-    try {
-      return (await app.status(env)) as AppStatus<Record<string, unknown>>;
-    } catch {
-      // A status that cannot be read must not hide the app; the form still works.
-      return { active: null, values: {} };
-    }
-  }
-
-  /** Defaults, overlaid with the saved desired state, overlaid with what the system really has. */
-  async function currentValues(app: AnyAppDefinition, status?: AppStatus<Record<string, unknown>>): Promise<Record<string, unknown>> {
-    const secrets = new Set(secretParams(app.params));
-    const values: Record<string, unknown> = { ...defaults(app.params), ...saved.get(app.id), ...(status ?? (await safeStatus(app))).values };
-    for (const id of secrets) values[id] = '';
-    for (const id of Object.keys(values)) if (!(id in app.params.properties)) delete values[id];
-    return values;
-  }
-
   async function summary(app: AnyAppDefinition, t: Translate, status?: AppStatus<Record<string, unknown>>): Promise<AppSummary> {
     const available = await availability(app);
     return {
@@ -72,7 +53,7 @@ export function createAppService(deps: {
       description: t(`app-${app.id}:description`),
       kind: app.kind,
       heavy: Boolean(app.heavy),
-      active: (status ?? (await safeStatus(app))).active,
+      active: (status ?? (await readStatus(app, env))).active,
       available: available.available,
       ...(available.available ? {} : { unavailableReason: t(available.reason, available.params) }),
     };
@@ -103,7 +84,7 @@ export function createAppService(deps: {
    * bad field; nothing is saved or run then.
    */
   async function prepare(app: AnyAppDefinition, input: Record<string, unknown>) {
-    const values = { ...(await currentValues(app)), ...input };
+    const values = { ...(await currentValues(app, env)), ...input };
     let fields: FieldError[] = validateParams(app.id, app.params, values, hasTranslation);
     const secretIds = secretParams(app.params);
     if (fields.length === 0 && app.validate) {
@@ -138,17 +119,17 @@ export function createAppService(deps: {
   }
 
   return {
-    apps: deps.apps,
+    apps: env.apps,
     find,
 
     async list(t: Translate): Promise<AppSummary[]> {
-      return Promise.all(deps.apps.map((app) => summary(app, t)));
+      return Promise.all(env.apps.map((app) => summary(app, t)));
     },
 
     async detail(id: string, t: Translate): Promise<AppDetail> {
       const app = find(id);
-      const status = await safeStatus(app);
-      const values = await currentValues(app, status);
+      const status = await readStatus(app, env);
+      const values = await currentValues(app, env, status);
       const suggestions: Record<string, string[] | undefined> = app.suggestions ? await app.suggestions(env).catch(() => ({})) : {};
       return {
         ...(await summary(app, t, status)),
@@ -177,23 +158,13 @@ export function createAppService(deps: {
       if (!available.available) throw new HearthError('HEARTH_ERR_APP_UNAVAILABLE', { app: app.id, reason: available.reason });
       const extra = action ? app.actions?.[action] : undefined;
       if (action && !extra) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action });
-      const previous = app.confirmation && !options.revert ? await currentValues(app) : undefined;
+      const previous = app.confirmation && !options.revert ? await currentValues(app, env) : undefined;
       const prepared = await prepare(app, input);
       const locks = [appLock(app.id), ...(app.heavy ? [maintenanceLock] : [])];
       const jobAction = action ?? (app.kind === 'configure' ? 'apply' : 'run');
       return runner.start({ appId: app.id, action: jobAction, ...starter, params: prepared.redacted, locks }, async (job) => {
         if (extra) return extra(prepared.forRun as never, job, env);
-        if (app.kind === 'configure') {
-          await saved.save(app.id, prepared.plain, prepared.toSeal);
-          if (!app.apply) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action: 'apply' });
-          await app.apply(prepared.forRun as never, job, env);
-          if (previous && app.confirmation!.needed(previous as never, prepared.plain as never)) {
-            const seconds = app.confirmation!.seconds;
-            env.settings.set('watchdog.pending', { appId: app.id, previous, deadline: now() + seconds * 1000, jobId: job.id, language: starter.language });
-            job.info(job.t('apps:watchdog.armed', { seconds }));
-          }
-          return;
-        }
+        if (app.kind === 'configure') return applyConfiguration(app, prepared, previous, job, env);
         if (!app.run) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action: 'run' });
         return app.run(prepared.forRun as never, job, env);
       });

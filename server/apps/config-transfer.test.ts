@@ -72,7 +72,7 @@ const oneShot = defineApp({
 });
 
 function envOf(box: ReturnType<typeof appHarness>): AppEnvironment {
-  return { system: box.appliance.system, paths: box.appliance.paths, settings: box.appliance.settings };
+  return box.appliance.env;
 }
 
 const document = (apps: ConfigDocument['apps'], bindings: ConfigDocument['bindings'] = {}): ConfigDocument => ({

@@ -5,6 +5,7 @@ import { hasTranslation } from '../i18n.js';
 import type { JobContext } from '../jobs/job-context.js';
 import { appVersion } from '../paths.js';
 import type { System } from '../system/index.js';
+import { applyConfiguration, currentValues } from './app-state.js';
 import { appCategories, type AnyAppDefinition, type AppEnvironment } from './types.js';
 import { coerceCliValue, defaults, paramKind, paramMeta, secretKeeping, secretParams, validateParams } from './params.js';
 import type { SavedParams } from './saved-params.js';
@@ -104,34 +105,6 @@ export interface ImportPlan {
 const ns = 'app-config-import';
 const appIdPattern = /^[a-z][a-z0-9-]{0,63}$/;
 const paramIdPattern = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
-
-// ---------------------------------------------------------------------------------
-// The app catalog: which apps exist and their saved parameters
-// ---------------------------------------------------------------------------------
-
-export interface AppCatalog {
-  apps: readonly AnyAppDefinition[];
-  saved: SavedParams;
-}
-
-const catalogs = new WeakMap<System, AppCatalog>();
-
-/**
- * Gives the export and import apps the app list and the saved parameters of the
- * appliance that owns `system` (createAppliance calls it once; tests too). Not needed
- * once AppEnvironment carries `apps` and `saved` itself: catalogFor prefers those.
- */
-export function useAppCatalog(system: System, apps: readonly AnyAppDefinition[], saved: SavedParams): void {
-  catalogs.set(system, { apps, saved });
-}
-
-export function catalogFor(env: AppEnvironment): AppCatalog {
-  const extended = env as AppEnvironment & Partial<AppCatalog>;
-  if (extended.apps && extended.saved) return { apps: extended.apps, saved: extended.saved };
-  const catalog = catalogs.get(env.system);
-  if (!catalog) throw new Error('config transfer: no app catalog for this appliance (call useAppCatalog when the appliance is built)');
-  return catalog;
-}
 
 // ---------------------------------------------------------------------------------
 // Export
@@ -453,7 +426,7 @@ export async function planImport(
   env: AppEnvironment,
   options: { saved?: SavedParams; replacements?: Record<string, unknown> } = {},
 ): Promise<ImportPlan> {
-  const { saved } = options;
+  const saved = options.saved ?? env.saved;
   const errors = checkDocument(document);
   if (errors.length) return { apps: [], skipped: [], errors, ready: false };
   const doc = document as ConfigDocument;
@@ -592,20 +565,6 @@ export function planFieldErrors(plan: ImportPlan, replacementErrors: PlanError[]
 // Applying
 // ---------------------------------------------------------------------------------
 
-/** What the app's form shows as its current values (app-service's currentValues): what a watchdog reverts to. */
-async function currentValues(app: AnyAppDefinition, env: AppEnvironment, saved: SavedParams): Promise<Record<string, unknown>> {
-  let status: Record<string, unknown> = {};
-  try {
-    status = ((await app.status(env)).values ?? {}) as Record<string, unknown>;
-  } catch {
-    // As in a form run: a status that cannot be read leaves the saved values.
-  }
-  const values: Record<string, unknown> = { ...defaults(app.params), ...saved.get(app.id), ...status };
-  for (const id of secretParams(app.params)) values[id] = '';
-  for (const id of Object.keys(values)) if (!(id in app.params.properties)) delete values[id];
-  return values;
-}
-
 export interface ImportOutcome {
   applied: string[];
   failed: Array<{ appId: string; error: HearthError }>;
@@ -629,8 +588,6 @@ export async function applyImported(
   apps: readonly AnyAppDefinition[],
   job: JobContext,
   env: AppEnvironment,
-  saved: SavedParams,
-  now: () => number = Date.now,
 ): Promise<ImportOutcome> {
   if (!plan.ready) throw new Error('applyImported needs a ready plan');
   const byId = new Map(apps.map((app) => [app.id, app]));
@@ -648,20 +605,13 @@ export async function applyImported(
       continue;
     }
     try {
+      // Secrets are never in the file: the app keeps the sealed ones this box has.
       const forRun: Record<string, unknown> = { ...planned.params };
       for (const id of secretParams(app.params)) {
-        forRun[id] = secretKeeping(app.params.properties[id] as TSchema) === 'sealed' ? ((await saved.openSecret(app.id, id)) ?? '') : '';
+        forRun[id] = secretKeeping(app.params.properties[id] as TSchema) === 'sealed' ? ((await env.saved.openSecret(app.id, id)) ?? '') : '';
       }
-      const previous = app.confirmation ? await currentValues(app, env, saved) : undefined;
-      await saved.save(app.id, planned.params, {});
-      if (!app.apply) throw new HearthError('HEARTH_ERR_APP_CANNOT_RUN', { app: app.id, action: 'apply' });
-      await app.apply(forRun as never, job, env);
-      // A change that could lock the owner out gets the same dead man's switch as a form run (apps/watchdog.ts).
-      if (previous && app.confirmation!.needed(previous as never, planned.params as never)) {
-        const seconds = app.confirmation!.seconds;
-        env.settings.set('watchdog.pending', { appId: app.id, previous, deadline: now() + seconds * 1000, jobId: job.id, language: job.t('common:languageCode') });
-        job.info(job.t('apps:watchdog.armed', { seconds }));
-      }
+      const previous = app.confirmation ? await currentValues(app, env) : undefined;
+      await applyConfiguration(app, { plain: planned.params, toSeal: {}, forRun }, previous, job, env);
       outcome.applied.push(app.id);
       job.info(job.t(`${ns}:log.appDone`, { name }));
     } catch (error) {

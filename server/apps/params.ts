@@ -1,4 +1,4 @@
-import { Type, type TObject, type TProperties, type TSchema } from 'typebox';
+import { Type, type TLiteral, type TObject, type TProperties, type TSchema, type TUnion } from 'typebox';
 import { Value } from 'typebox/value';
 import type { FieldError } from '../errors.js';
 
@@ -41,10 +41,11 @@ export const param = {
   /** Several lines, e.g. SSH public keys. */
   text: (options: { default: string; maxLength: number }) => Type.String({ ...options, 'x-hearth-kind': 'text' }),
   enum: <const T extends string>(values: readonly T[], options: { default: T }) =>
+    // map() loses the literal types; the union is exactly one literal per value.
     Type.Union(
       values.map((value) => Type.Literal(value)),
       { default: options.default, 'x-hearth-kind': 'enum', 'x-hearth-options': values },
-    ),
+    ) as unknown as TUnion<TLiteral<T>[]>,
   /** Empty means "leave it as it is". */
   secret: (options: { keep: SecretKeeping; minLength?: number; maxLength: number }) =>
     Type.String({ default: '', maxLength: options.maxLength, ...(options.minLength ? { minLength: options.minLength } : {}), 'x-hearth-kind': 'secret', 'x-hearth-keep': options.keep, writeOnly: true }),

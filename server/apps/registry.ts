@@ -1,6 +1,11 @@
 import type { AnyAppDefinition } from './types.js';
 import hostname from './config/hostname.js';
 import timezone from './config/timezone.js';
+import notifications from './config/notifications.js';
+import configExport from './backups/config-export.js';
+import configImport from './backups/config-import.js';
+import swapfile from './system/swapfile.js';
+import zram from './system/zram.js';
 import power from './system/power.js';
 import panelAccess from './security/panel-access.js';
 import ssh from './security/ssh.js';
@@ -10,4 +15,15 @@ import ssh from './security/ssh.js';
  * app: its file under server/apps/<category>/, one line here, its texts in
  * locales/<lng>/app-<id>.json, its test next to it (docs/architecture.md).
  */
-export const allApps: readonly AnyAppDefinition[] = [hostname, timezone, panelAccess, ssh, power];
+export const allApps: readonly AnyAppDefinition[] = [
+  configExport,
+  configImport,
+  hostname,
+  timezone,
+  notifications,
+  panelAccess,
+  ssh,
+  swapfile,
+  zram,
+  power,
+];

@@ -3,6 +3,8 @@ import type { FieldError } from '../errors.js';
 import type { JobContext } from '../jobs/job-context.js';
 import type { Paths } from '../paths.js';
 import type { SettingsStore } from '../store/settings.js';
+import type { Notifications } from '../notifications/index.js';
+import type { SavedParams } from './saved-params.js';
 import type { System } from '../system/index.js';
 
 export const appCategories = ['backups', 'config', 'networking', 'security', 'system', 'tools', 'updates'] as const;
@@ -13,6 +15,13 @@ export interface AppEnvironment {
   system: System;
   paths: Paths;
   settings: SettingsStore;
+  /** Every app of this appliance (the configuration export/import walks them). */
+  apps: readonly AnyAppDefinition[];
+  /** The saved desired state of every app. */
+  saved: SavedParams;
+  /** Telling the owner: the panel feed, e-mail, a webhook. */
+  notifications: Notifications;
+  now: () => number;
 }
 
 export type Availability = { available: true } | { available: false; /** i18n key */ reason: string; params?: Record<string, string | number> };

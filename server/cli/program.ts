@@ -110,6 +110,11 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .option('--json', t('cli:info.json'))
     .action(async (id: string, o: { json?: boolean; follow?: boolean }) => setExit(await (await import('./commands/jobs.js')).jobCommand(ctx, id, { ...o, root: root() })));
 
+  program
+    .command('config')
+    .description(t('cli:config.description'))
+    .action(action(async () => (await import('./commands/config-menu.js')).configMenuCommand(ctx, { root: root() })));
+
   return program;
 }
 

@@ -1,5 +1,3 @@
-import { HearthError } from '../errors.js';
-import type { Paths } from '../paths.js';
 import type { Db } from '../store/database.js';
 import type { System } from '../system/index.js';
 import { verifyEmail } from './channels/email.js';
@@ -58,20 +56,3 @@ export function createNotifications(deps: { db: Db; saved: SavedParamsReader; sy
 }
 
 export type Notifications = ReturnType<typeof createNotifications>;
-
-/*
- * The notifications app reaches its appliance's Notifications through the Paths
- * object of its environment (one per appliance, so tests with several appliances in
- * one process do not mix them up). The composition root attaches it once.
- */
-const attached = new WeakMap<Paths, Notifications>();
-
-export function attachNotifications(paths: Paths, notifications: Notifications): void {
-  attached.set(paths, notifications);
-}
-
-export function notificationsFor(env: { paths: Paths }): Notifications {
-  const found = attached.get(env.paths);
-  if (!found) throw new HearthError('HEARTH_ERR_INTERNAL', {}, { cause: new Error('notifications are not attached to this appliance (server/appliance.ts)') });
-  return found;
-}

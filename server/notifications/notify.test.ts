@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { manualClock, testAppliance } from '../testing/temp-root.js';
-import { attachNotifications, createNotifications, notificationsFor } from './index.js';
+import { createNotifications } from './index.js';
 import { normalizeMessage } from './notify.js';
 import { notificationDefaults } from './settings.js';
 import { closeReceivers, mailBody, startHttpReceiver, startSmtpServer, testCertificate } from './testing/receivers.js';
@@ -124,13 +124,5 @@ describe('notify()', () => {
     expect(normalizeMessage({ level: 'info', title: ' Two\r\nlines\u0007 ', body: 'a\r\nb\u0000c\u001b[31m\n\n' })).toEqual({ level: 'info', title: 'Two lines', body: 'a\nbc[31m' });
     expect(normalizeMessage({ level: 'panic' as 'info', title: '', body: 'x'.repeat(9000) })).toMatchObject({ level: 'info', title: 'Hearth' });
     expect(normalizeMessage({ level: 'error', title: 't'.repeat(300), body: 'x'.repeat(9000) }).body).toHaveLength(8000);
-  });
-
-  it('is found through the appliance it was attached to, and only that one', async () => {
-    const { appliance, notifications } = await box();
-    const other = testAppliance();
-    attachNotifications(appliance.paths, notifications);
-    expect(notificationsFor({ paths: appliance.paths })).toBe(notifications);
-    expect(() => notificationsFor({ paths: other.paths })).toThrow(/HEARTH_ERR_INTERNAL/);
   });
 });

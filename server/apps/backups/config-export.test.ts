@@ -3,13 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { translator } from '../../i18n.js';
 import { appHarness } from '../../testing/app-harness.js';
 import hostname from '../config/hostname.js';
-import { useAppCatalog } from '../config-transfer.js';
 import type { AnyAppDefinition } from '../types.js';
 import configExport from './config-export.js';
 
 function exportBox(apps: readonly AnyAppDefinition[] = [hostname, configExport]) {
   const box = appHarness({ apps });
-  useAppCatalog(box.appliance.system, box.appliance.apps.apps, box.appliance.saved);
   return box;
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Type } from 'typebox';
 import { HearthError, type FieldError } from '../../errors.js';
 import type { System } from '../../system/index.js';
-import { catalogFor, configFormat, exportConfiguration, serializeConfiguration } from '../config-transfer.js';
+import { configFormat, exportConfiguration, serializeConfiguration } from '../config-transfer.js';
 import { param } from '../params.js';
 import { defineApp } from '../types.js';
 
@@ -54,7 +54,7 @@ export default defineApp({
     path: param.path({ default: defaultConfigFile, expect: 'file' }),
   }),
   async status(env) {
-    const { apps, saved } = catalogFor(env);
+    const { apps, saved } = env;
     const configured = apps.filter((app) => app.kind === 'configure' && saved.get(app.id) !== undefined).length;
     return { active: null, values: {}, details: [{ label: 'app-config-export:details.configured', value: String(configured) }] };
   },
@@ -66,7 +66,7 @@ export default defineApp({
     // Checked again: the form was validated before the job waited for its turn.
     const refused = await checkExportTarget(system, file);
     if (refused.length) throw new HearthError('HEARTH_ERR_APP_PARAMS_INVALID', { app: 'config-export' }, { fields: refused });
-    const { apps, saved } = catalogFor(env);
+    const { apps, saved } = env;
     const document = exportConfiguration(apps, saved, env);
     const ids = Object.keys(document.apps);
     if (ids.length === 0) job.info(job.t('app-config-export:log.nothing'));

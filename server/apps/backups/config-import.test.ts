@@ -6,7 +6,7 @@ import { translator } from '../../i18n.js';
 import type { JobContext } from '../../jobs/job-context.js';
 import { appHarness } from '../../testing/app-harness.js';
 import hostname from '../config/hostname.js';
-import { useAppCatalog, type BindingHooks } from '../config-transfer.js';
+import type { BindingHooks } from '../config-transfer.js';
 import { param } from '../params.js';
 import { defineApp, type AnyAppDefinition, type AppCategory } from '../types.js';
 import configExport from './config-export.js';
@@ -58,7 +58,6 @@ const afterBroken = recorder('after-broken', 'tools', { after: ['broken'] });
 
 function importBox(apps: readonly AnyAppDefinition[] = [hostname, net, share, mailer, configExport, configImport]) {
   const box = appHarness({ apps });
-  useAppCatalog(box.appliance.system, box.appliance.apps.apps, box.appliance.saved);
   return box;
 }
 
@@ -241,7 +240,7 @@ describe('config-import app', () => {
       output: (_stream, text) => lines.push(text),
       run: () => Promise.reject(new Error('nothing may run')),
     };
-    const env = { system: box.appliance.system, paths: box.appliance.paths, settings: box.appliance.settings };
+    const env = box.appliance.env;
     await expect(configImport.run!({ path, bindings: '', dryRun: false }, job, env)).rejects.toMatchObject({ code: 'HEARTH_ERR_APP_PARAMS_INVALID' });
     expect(lines).toEqual([
       'Reading /root/config.json',

@@ -3,13 +3,11 @@ import { HearthError, type FieldError } from '../../errors.js';
 import type { JobContext } from '../../jobs/job-context.js';
 import {
   applyImported,
-  catalogFor,
   checkDocument,
   parseBindingLines,
   planFieldErrors,
   planImport,
   readConfigFile,
-  type AppCatalog,
   type ConfigDocument,
   type ImportPlan,
 } from '../config-transfer.js';
@@ -27,8 +25,8 @@ interface ImportParams {
  * it cannot be applied as it is (empty: the plan is ready), as form errors: the file's
  * under `path`, bindings that do not fit this machine under `bindings`.
  */
-async function prepareImport({ path: file, bindings }: ImportParams, env: AppEnvironment): Promise<{ catalog: AppCatalog; document?: ConfigDocument; plan?: ImportPlan; fields: FieldError[] }> {
-  const catalog = catalogFor(env);
+async function prepareImport({ path: file, bindings }: ImportParams, env: AppEnvironment): Promise<{ catalog: Pick<AppEnvironment, 'apps' | 'saved'>; document?: ConfigDocument; plan?: ImportPlan; fields: FieldError[] }> {
+  const catalog = { apps: env.apps, saved: env.saved };
   const read = await readConfigFile(env.system, file);
   const lines = parseBindingLines(bindings);
   if (read.errors.length) {
@@ -43,7 +41,7 @@ async function prepareImport({ path: file, bindings }: ImportParams, env: AppEnv
 const show = (value: unknown) => JSON.stringify(value);
 
 /** What the import will do, app by app: the order, what changes against this box's saved values, the bindings. */
-function logPlan(plan: ImportPlan, document: ConfigDocument | undefined, catalog: AppCatalog, job: JobContext): void {
+function logPlan(plan: ImportPlan, document: ConfigDocument | undefined, catalog: Pick<AppEnvironment, 'apps' | 'saved'>, job: JobContext): void {
   const { t } = job;
   if (document) job.info(t('app-config-import:log.source', { date: document.exportedAt, version: document.hearthVersion }));
   for (const app of plan.apps) {
@@ -102,7 +100,7 @@ export default defineApp({
       job.info(t('app-config-import:log.dryRun', { count: plan.apps.length }));
       return;
     }
-    const outcome = await applyImported(plan, catalog.apps, job, env, catalog.saved);
+    const outcome = await applyImported(plan, catalog.apps, job, env);
     job.info(
       t('app-config-import:log.summary', {
         applied: outcome.applied.length,

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { translator } from '../../i18n.js';
-import { attachNotifications, createNotifications } from '../../notifications/index.js';
 import { closedPort, closeReceivers, mailBody, startHttpReceiver, startSilentServer, startSmtpServer, testCertificate } from '../../notifications/testing/receivers.js';
 import { appHarness } from '../../testing/app-harness.js';
 import { notificationDefaults, settingsFromParams, type NotificationParams } from '../../notifications/settings.js';
@@ -17,19 +16,14 @@ const token = 'tk_Z9yXwVuTs8rQpOnM';
  * except for the test seam: short timeouts, and the test CA trusted for STARTTLS/TLS.
  */
 async function setup() {
-  const box = appHarness({ apps: [notificationsApp] });
+  const { cert } = await testCertificate();
+  const box = appHarness({
+    apps: [notificationsApp],
+    notificationChannels: { smtp: { tls: { ca: cert }, connectionTimeoutMs: 2000, greetingTimeoutMs: 300, socketTimeoutMs: 2000, totalTimeoutMs: 5000 }, webhook: { timeoutMs: 300 } },
+  });
   mkdirSync(box.appliance.paths.systemFile('etc'), { recursive: true });
   writeFileSync(box.appliance.paths.systemFile('etc/hostname'), 'attic-nas\n');
-  const { cert } = await testCertificate();
-  const notifications = createNotifications({
-    db: box.appliance.db,
-    saved: box.appliance.saved,
-    system: box.appliance.system,
-    now: box.appliance.now,
-    options: { smtp: { tls: { ca: cert }, connectionTimeoutMs: 2000, greetingTimeoutMs: 300, socketTimeoutMs: 2000, totalTimeoutMs: 5000 }, webhook: { timeoutMs: 300 } },
-  });
-  attachNotifications(box.appliance.paths, notifications);
-  return { box, notifications };
+  return { box, notifications: box.appliance.notifications };
 }
 
 /** Every form a secret could leak in. */

@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import { HearthError, type FieldError } from '../../errors.js';
 import type { JobContext } from '../../jobs/job-context.js';
-import { notificationsFor } from '../../notifications/index.js';
 import {
   channelReady,
   hostPattern,
@@ -77,7 +76,7 @@ export default defineApp({
   }),
 
   async status(env: AppEnvironment) {
-    const notifications = notificationsFor(env);
+    const notifications = env.notifications;
     const saved = await notifications.savedParams();
     const email = channelReady(saved, 'email');
     const webhook = channelReady(saved, 'webhook');
@@ -117,7 +116,7 @@ export default defineApp({
     warnAboutCleartext(params, settings, job);
     if (settings.email) {
       job.info(t('app-notifications:log.emailChecking', { server: server(params) }));
-      const check = await notificationsFor(env).verifyEmail(settings.email);
+      const check = await env.notifications.verifyEmail(settings.email);
       job.info(
         check.ok
           ? t('app-notifications:log.emailVerified', { server: server(params), to: settings.email.to.map((m) => m.address).join(', ') })
@@ -135,7 +134,7 @@ export default defineApp({
       const settings = settingsFromParams(params);
       warnAboutCleartext(params, settings, job);
       const host = await env.system.hostname();
-      const outcome = await notificationsFor(env).sendWith(
+      const outcome = await env.notifications.sendWith(
         { level: 'info', title: t('app-notifications:test.title', { host }), body: t('app-notifications:test.body', { host }) },
         settings,
       );

@@ -181,7 +181,7 @@ describe('ssh app', () => {
     expect(state.users.bob).toMatchObject({ groups: ['bob', 'hearth-ssh', 'sudo'], locked: false, passwordSet: true });
     const group = await createSandboxSystem(box.appliance.paths).run(['getent', 'group', 'hearth-ssh']);
     expect(group.stdout).toBe('hearth-ssh:x:999:bob\n');
-    const { values } = await sshApp.status({ system: box.appliance.system, paths: box.appliance.paths, settings: box.appliance.settings });
+    const { values } = await sshApp.status(box.appliance.env);
     expect(values).toEqual({ enabled: true, user: 'bob', passwordLogin: true, authorizedKeys: rsa });
   });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createAppliance } from '../../appliance.js';
 import { tempRoot } from '../../testing/temp-root.js';
 import { runCli } from '../program.js';
-import { forTerminal } from '../terminal-text.js';
+import { sanitize } from '../menu/text.js';
 
 async function cli(args: string[], root: string, env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
@@ -84,6 +84,6 @@ describe('hearth apps / app / jobs', () => {
   });
 
   it('shows program output as text, never as terminal control', () => {
-    expect(forTerminal('\u001b[2J\u001b]0;owned\u0007red\ttab\r')).toBe('^[[2J^[]0;owned^Gred\ttab^M');
+    expect(sanitize('\u001b[2J\u001b]0;owned\u0007red\ttab\r')).toBe('␛[2J␛]0;owned␇red\ttab␍');
   });
 });

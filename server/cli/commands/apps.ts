@@ -8,7 +8,7 @@ import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { exitCodes } from '../exit-codes.js';
 import { resolveRoot, resolveSystemKind } from '../options.js';
-import { forTerminal } from '../terminal-text.js';
+import { sanitize as forTerminal } from '../menu/text.js';
 
 function open(ctx: CliContext, root: string | undefined): Appliance {
   return createAppliance({ root: resolveRoot(root, ctx.env), systemKind: resolveSystemKind(undefined, ctx.env) });

@@ -5,7 +5,7 @@ import { summarizeJob } from '../../jobs/job-summary.js';
 import type { CliContext } from '../context.js';
 import { exitCodes } from '../exit-codes.js';
 import { resolveRoot, resolveSystemKind } from '../options.js';
-import { forTerminal } from '../terminal-text.js';
+import { sanitize as forTerminal } from '../menu/text.js';
 
 /** `hearth jobs [--json] [--limit N]` */
 export async function jobsCommand(ctx: CliContext, options: { root?: string; json?: boolean; limit?: string }): Promise<number> {
