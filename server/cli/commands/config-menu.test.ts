@@ -146,9 +146,10 @@ describe('hearth config (the menu, in a real terminal)', () => {
     await term.choose('Hostname');
 
     // The form, prefilled with the name the box has now.
-    screen = await term.waitFor('Setting 1 of 1 · Hostname');
+    // The prompt line comes last: wait for it, then the rest of the screen is there.
+    screen = await term.waitFor(/\? Hostname \S+/);
+    expect(screen).toContain('Setting 1 of 1 · Hostname');
     expect(screen).toContain('Letters, digits and hyphens');
-    expect(screen).toMatch(/\? Hostname \S+/);
 
     // The app's own check, in the user's language; the field is asked again.
     term.keys('C-u');
