@@ -39,6 +39,7 @@ export const errorCatalog = {
   HEARTH_ERR_JOB_INTERRUPTED: 500,
   HEARTH_ERR_PROGRAM_FAILED: 500,
   HEARTH_ERR_PROGRAM_NOT_FOUND: 500,
+  HEARTH_ERR_NOTIFICATION_FAILED: 502,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

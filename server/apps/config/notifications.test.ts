@@ -200,10 +200,10 @@ describe('notifications app', () => {
     const ntfy = await startHttpReceiver();
     const { job, log } = await box.run('notifications', form(smtp.port, ntfy.url('/attic')), 'send-test');
     expect(job.status).toBe('failed');
-    expect(job.errorCode).toBe('HEARTH_ERR_INTERNAL');
+    expect(job.errorCode).toBe('HEARTH_ERR_NOTIFICATION_FAILED');
     expect(log).toContain(`E-mail: 127.0.0.1:${smtp.port} did not take the message: Invalid login: 535 Authentication credentials invalid`);
     expect(log).toContain(`Webhook: ${ntfy.url('')} took the message (HTTP 200).`);
-    expect(log).toContain('The test failed for: e-mail.');
+    expect(log).toContain('Notifications could not be delivered through: e-mail.');
     expect(smtp.logins).toMatchObject([{ username: 'nas@example.org', password, accepted: false }]);
     expect(smtp.mails).toEqual([]);
     expect(ntfy.requests).toHaveLength(1);
@@ -225,7 +225,7 @@ describe('notifications app', () => {
       'Panel: test notification #1 added.',
       `E-mail: 127.0.0.1:${port} did not take the message: connect ECONNREFUSED 127.0.0.1:${port}`,
       `Webhook: ${webhook.url('')} did not take the message: HTTP 500 Internal Server Error: upstream broken`,
-      'The test failed for: e-mail, webhook.',
+      'Notifications could not be delivered through: e-mail, webhook.',
       'Something went wrong on the box. The details are in its log.',
     ]);
     expect(JSON.parse(webhook.requests[0]!.body)).toMatchObject({ level: 'info', title: 'Test notification from attic-nas', host: 'attic-nas' });

@@ -159,9 +159,7 @@ export default defineApp({
       }
       if (!settings.email && !settings.webhook) job.info(t('app-notifications:log.testPanelOnly'));
       if (failed.length) {
-        job.info(t('app-notifications:log.testFailed', { channels: failed.join(', ') }));
-        // The lines above say which channel failed and why; the error catalog has no code of its own for this yet.
-        throw new HearthError('HEARTH_ERR_INTERNAL');
+        throw new HearthError('HEARTH_ERR_NOTIFICATION_FAILED', { channels: failed.join(', ') });
       }
       job.info(t('app-notifications:log.testDone'));
     },
