@@ -16,6 +16,7 @@ import activationRoutes from './routes/activation.js';
 import appsRoutes from './routes/apps.js';
 import jobsRoutes from './routes/jobs.js';
 import watchdogRoutes from './routes/watchdog.js';
+import notificationRoutes from './routes/notifications.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
 import openapiRoutes from './routes/openapi.js';
@@ -107,6 +108,7 @@ export async function buildApp(appliance: Appliance, options: AppOptions = {}): 
   await app.register(appsRoutes, { appliance });
   await app.register(jobsRoutes, { appliance });
   await app.register(watchdogRoutes, { appliance });
+  await app.register(notificationRoutes, { appliance });
   await app.register(openapiRoutes);
   await registerPanel(app, options.panelDir ?? defaultPanelDir);
 
