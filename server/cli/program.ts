@@ -111,6 +111,15 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .action(async (id: string, o: { json?: boolean; follow?: boolean }) => setExit(await (await import('./commands/jobs.js')).jobCommand(ctx, id, { ...o, root: root() })));
 
   program
+    .command('watchdog [action]')
+    .description(t('cli:watchdog.description'))
+    .option('--json', t('cli:info.json'))
+    .action(async (action: string | undefined, o: { json?: boolean }) => {
+      if (action !== undefined && action !== 'confirm' && action !== 'revert') throw new CliError('usage', 'cli:watchdog.badAction', { action });
+      setExit(await (await import('./commands/watchdog.js')).watchdogCommand(ctx, action, { ...o, root: root() }));
+    });
+
+  program
     .command('config')
     .description(t('cli:config.description'))
     .action(action(async () => (await import('./commands/config-menu.js')).configMenuCommand(ctx, { root: root() })));

@@ -87,3 +87,22 @@ describe('hearth apps / app / jobs', () => {
     expect(sanitize('\u001b[2J\u001b]0;owned\u0007red\ttab\r')).toBe('␛[2J␛]0;owned␇red\ttab␍');
   });
 });
+
+describe('hearth watchdog', () => {
+  it('shows, confirms and reverts the change waiting for confirmation', async () => {
+    const root = tempRoot();
+    expect((await cli(['watchdog'], root)).stdout).toBe('No change is waiting for confirmation.\n');
+    expect((await cli(['app', 'run', 'panel-access', 'allowedNetworks=10.8.0.0/24'], root)).code).toBe(0);
+    expect((await cli(['watchdog'], root)).stdout).toMatch(/^Panel access: a change waits for confirmation; it reverts by itself in \d+ s\./);
+    const reverted = await cli(['watchdog', 'revert'], root);
+    expect(reverted.code).toBe(0);
+    const appliance = createAppliance({ root, systemKind: 'sandbox' });
+    expect(appliance.settings.get('access.allowedNetworks')).toEqual([]);
+    expect(appliance.jobs.recent(1)[0]).toMatchObject({ appId: 'panel-access', startedBy: 'watchdog' });
+    appliance.close();
+    expect((await cli(['watchdog', 'confirm'], root)).code).toBe(1);
+    expect((await cli(['app', 'run', 'panel-access', 'allowedNetworks=10.9.0.0/24'], root)).code).toBe(0);
+    expect((await cli(['watchdog', 'confirm'], root)).stdout).toContain('Kept');
+    expect((await cli(['watchdog', 'explode'], root)).code).toBe(2);
+  });
+});
