@@ -7,6 +7,9 @@ export const unexpectedResponseCode = 'HEARTH_PANEL_UNEXPECTED_RESPONSE';
 
 export type ErrorParams = Record<string, string | number>;
 
+/** One refused form field: its parameter, and the server's message in the language asked for. */
+export type FieldProblem = NonNullable<ApiErrorBody['fields']>[number];
+
 /**
  * An API failure: the stable code (HEARTH_ERR_*) the panel translates with
  * errors:<code>, its parameters, and the wait the server asked for, if any.
@@ -16,14 +19,17 @@ export class ApiError extends Error {
   readonly code: string;
   readonly params: ErrorParams;
   readonly retryAfterSeconds: number | undefined;
+  /** HEARTH_ERR_APP_PARAMS_INVALID: every refused field, its message already translated. */
+  readonly fields: readonly FieldProblem[];
 
-  constructor(status: number, body: Pick<ApiErrorBody, 'code' | 'message' | 'params' | 'retryAfterSeconds'>) {
+  constructor(status: number, body: Pick<ApiErrorBody, 'code' | 'message' | 'params' | 'retryAfterSeconds' | 'fields'>) {
     super(body.message);
     this.name = 'ApiError';
     this.status = status;
     this.code = body.code;
     this.params = body.params ?? {};
     this.retryAfterSeconds = body.retryAfterSeconds;
+    this.fields = body.fields ?? [];
   }
 }
 
@@ -43,12 +49,14 @@ function isErrorBody(value: unknown): value is ApiErrorBody {
   return typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string';
 }
 
-async function readJson(response: Response): Promise<unknown> {
+async function readJson(response: Response, signal: AbortSignal | undefined): Promise<unknown> {
   const type = response.headers.get('content-type') ?? '';
   if (!type.includes('application/json')) return undefined;
   try {
     return await response.json();
-  } catch {
+  } catch (error) {
+    // Aborted while the body was still coming: an abort, not an empty answer.
+    if (signal?.aborted) throw error;
     return undefined;
   }
 }
@@ -78,7 +86,7 @@ export async function apiRequest<T>(method: 'GET' | 'POST', path: string, body?:
     throw new ApiError(0, { code: networkErrorCode, message: String(error) });
   }
 
-  const data = await readJson(response);
+  const data = await readJson(response, options.signal);
   if (response.ok) return data as T;
 
   const apiError = isErrorBody(data)
