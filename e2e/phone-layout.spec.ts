@@ -35,9 +35,27 @@ test('on a phone the owner reaches every section through the menu', async ({ pag
     await expectNoHorizontalOverflow(page);
   });
 
+  await test.step('Apps and an app page fit the screen', async () => {
+    await menu.click();
+    await sections.getByRole('link', { name: en('panel:nav.apps') }).click();
+    await expect(page).toHaveURL(/\/apps$/);
+    await expect(page.getByRole('heading', { level: 1, name: en('panel:nav.apps') })).toBeVisible();
+    await expect(page.getByRole('searchbox', { name: en('panel:apps.searchLabel') })).toBeVisible();
+    await expect(sections).toBeHidden();
+    await expectNoHorizontalOverflow(page);
+
+    await page.getByRole('main').getByRole('link', { name: en('app-hostname:name') }).click();
+    await expect(page.getByRole('heading', { level: 1, name: en('app-hostname:name') })).toBeVisible();
+    await expect(page.getByLabel(en('app-hostname:params.hostname.label'), { exact: true })).toHaveValue(hostname);
+    await expect(page.getByRole('button', { name: en('panel:appPage.apply'), exact: true })).toBeVisible();
+    await expectNoHorizontalOverflow(page);
+    // The section stays marked in the menu on an app's own page.
+    await menu.click();
+    await expect(sections.getByRole('link', { name: en('panel:nav.apps') })).toHaveAttribute('aria-current', 'page');
+    await menu.click();
+  });
+
   const comingSoon = [
-    { name: en('panel:nav.apps'), path: '/apps', text: en('panel:apps.comingSoon') },
-    { name: en('panel:nav.backups'), path: '/backups', text: en('panel:backups.comingSoon') },
     { name: en('panel:nav.updates'), path: '/updates', text: en('panel:updates.comingSoon') },
     { name: en('panel:nav.settings'), path: '/settings', text: en('panel:settings.comingSoon') },
   ];

@@ -65,6 +65,16 @@ test('the panel is served with a strict CSP and runs under it without a violatio
     await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', '/favicon.svg');
   });
 
+  await test.step('the Apps section (a lazily loaded chunk with its stylesheet) and an app page with its live feeds', async () => {
+    await page.getByRole('navigation', { name: en('panel:nav.label') }).getByRole('link', { name: en('panel:nav.apps') }).click();
+    await expect(page.getByRole('heading', { level: 1, name: en('panel:nav.apps') })).toBeVisible();
+    await expect(page.locator('link[rel="stylesheet"][href*="apps-section"]')).toHaveCount(1);
+    await page.getByRole('main').getByRole('link', { name: en('app-hostname:name') }).click();
+    await expect(page.getByRole('heading', { level: 1, name: en('app-hostname:name') })).toBeVisible();
+    // The section's own stylesheet applies: the console is monospace.
+    await expect(page.getByText(en('panel:appPage.consoleEmpty'))).toBeVisible();
+  });
+
   expect(await page.evaluate<string[]>('window.cspViolations')).toEqual([]);
   expect(consoleProblems).toEqual([]);
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Redirect, Route, Switch, useLocation } from 'wouter';
 import { ApiError, onUnauthenticated } from './api/client';
@@ -12,13 +12,18 @@ import { ActivatePage } from './pages/ActivatePage';
 import { DashboardPage } from './pages/DashboardPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
-import { AppsPage, BackupsPage, UpdatesPage } from './pages/SectionPages';
+import { BackupsPage, UpdatesPage } from './pages/SectionPages';
 import { SettingsPage } from './pages/SettingsPage';
 
 type AppState =
   | { phase: 'loading' }
   | { phase: 'failed'; problem: Problem }
   | { phase: 'ready'; activation: ActivationStatus; session: SessionInfo | null };
+
+// The Apps section is one lazily loaded chunk: a first visit to the dashboard does not download it.
+const loadAppsSection = () => import('./pages/apps-section');
+const AppsPage = lazy(() => loadAppsSection().then((module) => ({ default: module.AppsPage })));
+const AppPage = lazy(() => loadAppsSection().then((module) => ({ default: module.AppPage })));
 
 /** Pages nobody should be sent back to after logging in. */
 const entryPages = new Set(['/activate', '/login']);
@@ -146,14 +151,17 @@ export function App() {
       </Route>
       <Route>
         <AppFrame username={session.username} onLogout={logout}>
-          <Switch>
-            <Route path="/" component={DashboardPage} />
-            <Route path="/apps" component={AppsPage} />
-            <Route path="/backups" component={BackupsPage} />
-            <Route path="/updates" component={UpdatesPage} />
-            <Route path="/settings" component={SettingsPage} />
-            <Route component={NotFoundPage} />
-          </Switch>
+          <Suspense fallback={<Loading />}>
+            <Switch>
+              <Route path="/" component={DashboardPage} />
+              <Route path="/apps" component={AppsPage} />
+              <Route path="/apps/:id">{(params) => <AppPage key={params.id} id={params.id} />}</Route>
+              <Route path="/backups" component={BackupsPage} />
+              <Route path="/updates" component={UpdatesPage} />
+              <Route path="/settings" component={SettingsPage} />
+              <Route component={NotFoundPage} />
+            </Switch>
+          </Suspense>
         </AppFrame>
       </Route>
     </Switch>

@@ -106,7 +106,8 @@ export function AppFrame({ username, onLogout, children }: Props) {
 }
 
 function SectionLink({ href, label, icon }: { href: string; label: string; icon: ReactNode }) {
-  const [active] = useRoute(href);
+  // A section stays marked on its inner pages (/apps/hostname); the dashboard only on "/".
+  const [active] = useRoute(href === '/' ? href : `${href}/*?`);
   return (
     <Link href={href} className="section-link" aria-current={active ? 'page' : undefined}>
       {icon}

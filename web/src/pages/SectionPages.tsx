@@ -2,16 +2,6 @@ import { useTranslation } from 'react-i18next';
 import { ComingSoon } from '../components/ComingSoon';
 import { PageHeader } from '../components/PageHeader';
 
-export function AppsPage() {
-  const { t } = useTranslation();
-  return (
-    <>
-      <PageHeader title={t('panel:nav.apps')} />
-      <ComingSoon description={t('panel:apps.comingSoon')} />
-    </>
-  );
-}
-
 export function BackupsPage() {
   const { t } = useTranslation();
   return (
