@@ -5,11 +5,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test as base, expect, type APIRequestContext, type TestInfo } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The built CLI (`npm run build:server`); HEARTH_E2E_CLI runs the tests against another build, e.g. an installed release. */
 const hearthCli = process.env.HEARTH_E2E_CLI ?? path.join(repoRoot, 'dist', 'server', 'cli', 'hearth.js');
+/** A job with chosen output, started from its own process (e2e/support/run-job.mjs). */
+const runJobScript = path.join(repoRoot, 'e2e', 'support', 'run-job.mjs');
 
 /** pino's "error"; 60 is "fatal". */
 const errorLevel = 50;
@@ -51,6 +53,19 @@ export interface Daemon {
   info(): Promise<MachineInfo>;
   /** Activates through the API (for tests about what comes after); the request context keeps the session cookie. */
   activate(request: APIRequestContext, password: string): Promise<void>;
+  /**
+   * Runs a job of `appId` in a process of its own on the same root, as `hearth app run`
+   * over SSH would, whose log is exactly `lines` (one every `delayMs`): program output
+   * the test controls. Resolves when the job has ended.
+   */
+  runJobWithOutput(appId: string, lines: readonly JobOutputLine[], options?: { delayMs?: number }): Promise<{ id: number; status: string }>;
+}
+
+export interface JobOutputLine {
+  stream: 'out' | 'err';
+  text: string;
+  /** A pause after this line, on top of delayMs. */
+  pauseMs?: number;
 }
 
 /** Never the real system: every daemon and CLI call of the tests works on a sandbox under its root. */
@@ -172,6 +187,16 @@ async function startDaemon(testInfo: TestInfo): Promise<{ daemon: Daemon; shutdo
       const response = await request.post(`${baseURL}/api/activation`, { data: { setupCode, password }, headers: { origin: baseURL } });
       expect(response.status(), await response.text()).toBe(201);
     },
+    runJobWithOutput(appId, lines, options = {}) {
+      const spec = JSON.stringify({ appId, lines, delayMs: options.delayMs ?? 0 });
+      const distServer = path.resolve(path.dirname(hearthCli), '..');
+      return new Promise((resolve, reject) => {
+        execFile(process.execPath, [runJobScript, distServer, root, spec], { env: testEnvironment(), timeout: 30_000 }, (error, stdout, stderr) => {
+          if (error) return reject(new Error(`run-job.mjs failed: ${error.message}\n${stderr}`));
+          resolve(JSON.parse(stdout) as { id: number; status: string });
+        });
+      });
+    },
   };
 
   const shutdown = async () => {
@@ -221,5 +246,21 @@ export const test = base.extend<Fixtures>({
     { auto: true },
   ],
 });
+
+const isJobFeedRequest = (line: LogLine) => line.msg === 'incoming request' && (line.req as { url?: string } | undefined)?.url === '/api/jobs/events';
+
+/**
+ * Opens a panel page that listens to the job feed, and waits until the daemon has
+ * taken the feed's request: it reports the jobs that start or end after that moment.
+ * (Not until the browser sees the feed's response: the daemon sends its headers only
+ * with the first heartbeat, 25 seconds later. The few milliseconds between the log
+ * line and the feed's first look at the jobs are far less than any job's process
+ * takes to start.)
+ */
+export async function gotoWithJobFeed(page: Page, daemon: Daemon, url: string): Promise<void> {
+  const before = daemon.logLines().filter(isJobFeedRequest).length;
+  await page.goto(url);
+  await expect.poll(() => daemon.logLines().filter(isJobFeedRequest).length, { message: 'the page opens the job feed' }).toBeGreaterThan(before);
+}
 
 export { expect };
