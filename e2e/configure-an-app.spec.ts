@@ -13,7 +13,7 @@ async function apiJson<T>(request: APIRequestContext, path: string, language = '
  * The owner renames the box in the panel: the Apps list with its categories and
  * search, the Hostname app's form, a name the box refuses (said under the field, in
  * the owner's language, and nothing changed), a good one applied with its log
- * streaming live, and the form in Chinese.
+ * streaming live; an app switched on gets its ✓; the form in Chinese.
  */
 test('the owner renames the box: a bad name is refused under the field, a good one is applied live', async ({ page, daemon }) => {
   const { hostname: before } = await daemon.info();
@@ -131,6 +131,25 @@ test('the owner renames the box: a bad name is refused under the field, a good o
 
     await sections.getByRole('link', { name: en('panel:nav.dashboard') }).click();
     await expect(page.getByRole('heading', { level: 2, name: newName, exact: true })).toBeVisible();
+  });
+
+  await test.step('an app with a state: switching zram on puts a ✓ next to it', async () => {
+    const zram = allApps.find((app) => app.id === 'zram')!;
+    expect(zram.active).toBe(false);
+    const tick = appLink(zram.name).getByRole('img', { name: en('panel:apps.active') });
+    await sections.getByRole('link', { name: en('panel:nav.apps') }).click();
+    await expect(appLink(zram.name)).toBeVisible();
+    await expect(tick).toHaveCount(0);
+    await appLink(zram.name).click();
+    const state = page.locator('.state-badge');
+    await expect(state).toHaveText(en('panel:apps.state.inactive'));
+    await page.getByRole('switch', { name: en('app-zram:params.enabled.label') }).check();
+    await apply.click();
+    await expect(outcome).toContainText(en('panel:jobs.status.succeeded'));
+    await expect(console_).toContainText('$ systemctl restart zramswap.service');
+    await expect(state).toHaveText(`✓ ${en('panel:apps.state.active')}`);
+    await page.getByRole('link', { name: en('panel:appPage.back') }).click();
+    await expect(tick).toBeVisible();
   });
 
   await test.step('in 中文 the form, its messages and the runs are in Chinese', async () => {

@@ -166,6 +166,9 @@ export function ParamField({ param, value, onChange, errors }: Props) {
   );
 }
 
+/** From this share of maxLength on, the field says how long the value is. */
+const nearLimit = 0.8;
+
 /** Short facts the owner needs while typing: the range, the length, a stored secret, a format slip. */
 function fieldHints(t: TFunction, param: ParamDescription, value: FormValue): string[] {
   const hints: string[] = [];
@@ -176,11 +179,11 @@ function fieldHints(t: TFunction, param: ParamDescription, value: FormValue): st
     else if (param.maximum !== undefined) hints.push(t('panel:appForm.maximum', { max: param.maximum, unit }));
   }
   if (param.kind === 'secret') hints.push(param.isSet ? t('panel:appForm.secretStored') : t('panel:appForm.secretNotSet'));
-  if (param.kind !== 'secret' && typeof value === 'string') {
-    if (param.minLength !== undefined && param.maxLength !== undefined)
-      hints.push(t('panel:appForm.lengthRange', { min: param.minLength, max: param.maxLength, length: value.length }));
-    else if (param.maxLength !== undefined) hints.push(t('panel:appForm.maxLength', { max: param.maxLength, length: value.length }));
-    else if (param.minLength !== undefined) hints.push(t('panel:appForm.minLength', { min: param.minLength, length: value.length }));
+  // The length only matters near a limit: a short value, or one close to the maximum.
+  if (param.kind !== 'secret' && typeof value === 'string' && value !== '') {
+    const { minLength, maxLength } = param;
+    if (minLength !== undefined && value.length < minLength) hints.push(t('panel:appForm.minLength', { min: minLength, length: value.length }));
+    else if (maxLength !== undefined && value.length >= maxLength * nearLimit) hints.push(t('panel:appForm.maxLength', { max: maxLength, length: value.length }));
   }
   if (param.suggestions?.length) hints.push(t('panel:appForm.suggestions', { count: param.suggestions.length }));
   if (mismatchesPattern(param, value)) hints.push(t('panel:appForm.patternMismatch'));

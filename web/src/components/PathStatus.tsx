@@ -24,9 +24,9 @@ export function PathStatus({ id, value, expect }: Props) {
     tone = 'warn';
   } else if (check.state === 'checked') {
     const { exists, type } = check.result;
+    // Missing is news, not an error: the app may create it (a swap file), or refuse it when applied.
     if (!exists) {
       text = t('panel:appForm.path.missing');
-      tone = 'warn';
     } else {
       text = type === 'directory' ? t('panel:appForm.path.directory') : type === 'file' ? t('panel:appForm.path.file') : t('panel:appForm.path.other');
       tone = 'ok';

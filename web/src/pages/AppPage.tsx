@@ -144,7 +144,7 @@ export function AppPage({ id }: { id: string }) {
   return (
     <>
       <BackToApps />
-      <PageHeader title={detail.name}>
+      <PageHeader title={detail.name} className="app-header">
         <AppStateBadge app={detail} />
       </PageHeader>
       <p className="lead app-description">{detail.description}</p>
