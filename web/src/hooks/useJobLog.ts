@@ -26,7 +26,7 @@ function withLines(log: JobLog, more: readonly LogLine[]): JobLog {
  * The log of one job, live: every line so far, then each new one as it is written,
  * wherever the job runs (the panel, the CLI, the scheduler), until it ends. A job
  * that has ended loads the same way and stops at once. Lines are added once per
- * frame, however fast they come. `onEnded` runs when the job is seen ending.
+ * frame, however fast they come. `onEnded` runs when a job shown running ends.
  */
 export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) => void): JobLog | null {
   const [log, setLog] = useState<JobLog | null>(start ? { job: start, lines: [], hiddenLines: 0, problem: null } : null);
@@ -36,6 +36,7 @@ export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) =
   });
 
   const id = start?.id;
+  const startedRunning = start?.status === 'running';
   // Another job was chosen: start its console empty (during render, so no stale frame shows).
   const [shownId, setShownId] = useState(id);
   if (shownId !== id) {
@@ -51,6 +52,8 @@ export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) =
     let retry: number | undefined;
     let stop = () => {};
     let active = true;
+    // Read once: the log of a job chosen from the history does not "end" again.
+    const wasRunning = startedRunning;
 
     const update = (change: (log: JobLog) => JobLog) => setLog((current) => (current && current.job.id === id ? change(current) : current));
     const flush = () => {
@@ -69,7 +72,7 @@ export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) =
     const finish = (job: JobSummary) => {
       flush();
       update((current) => ({ ...current, job, problem: null }));
-      ended.current(job);
+      if (wasRunning) ended.current(job);
     };
 
     // The stream was refused or broke for good: read the log as it is, and follow again if it still runs.

@@ -101,13 +101,25 @@ export function AppPage({ id }: { id: string }) {
         const byParam: FieldErrors = {};
         for (const field of error.fields) (byParam[field.param] ??= []).push(field.message);
         setFieldErrors(byParam);
-        focusFirstInvalid(Object.keys(byParam), detail);
+        focusParam.current = detail.params.find((param) => param.id in byParam)?.id ?? null;
       }
       setProblem(readableProblem(problemFrom(error), detail, i18n.resolvedLanguage));
     } finally {
       setSubmitting(false);
     }
   }
+
+  // The first refused field takes the focus, so it is read out with its message; once the form is enabled again.
+  const focusParam = useRef<string | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  // A run of this app still going (shown or not: the owner may be reading an older log) keeps the form shut.
+  const appRunning = log?.job.status === 'running' || Boolean(detail?.lastRuns.some((run) => run.status === 'running'));
+  const formEnabled = Boolean(detail?.available) && !submitting && !appRunning;
+  useEffect(() => {
+    if (!focusParam.current || !formEnabled) return;
+    formRef.current?.querySelector<HTMLElement>(`[name="${CSS.escape(focusParam.current)}"]`)?.focus();
+    focusParam.current = null;
+  }, [fieldErrors, formEnabled]);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -138,7 +150,7 @@ export function AppPage({ id }: { id: string }) {
   }
 
   const shownSummary = log ? (detail.lastRuns.find((run) => run.id === log.job.id && run.status === log.job.status) ?? log.job) : null;
-  const busy = submitting || log?.job.status === 'running';
+  const busy = submitting || appRunning;
   const mainLabel = detail.kind === 'configure' ? t('panel:appPage.apply') : t('panel:appPage.run');
 
   return (
@@ -164,7 +176,7 @@ export function AppPage({ id }: { id: string }) {
         <div className="app-main">
           <section className="card" aria-labelledby="form-heading">
             <h2 id="form-heading">{t('panel:appPage.settings')}</h2>
-            <form className="form app-form" onSubmit={submit} noValidate>
+            <form ref={formRef} className="form app-form" onSubmit={submit} noValidate>
               <fieldset className="step" disabled={!detail.available || busy}>
                 <legend className="visually-hidden">{t('panel:appPage.settings')}</legend>
                 {detail.params.length === 0 && <p className="muted">{t('panel:appPage.noParams')}</p>}
@@ -232,14 +244,4 @@ function readableProblem(problem: Problem, detail: AppDetail, language: string |
   if (params.app === detail.id) params.app = detail.name;
   if (typeof params.since === 'string') params.since = formatDateTime(language, params.since);
   return { ...problem, params };
-}
-
-function focusFirstInvalid(paramIds: readonly string[], detail: AppDetail) {
-  const first = detail.params.find((param) => paramIds.includes(param.id));
-  if (!first) return;
-  // After React has rendered the messages, so the field is read out with its message.
-  window.requestAnimationFrame(() => {
-    const field = document.querySelector<HTMLElement>(`.app-form [name="${CSS.escape(first.id)}"]`);
-    field?.focus();
-  });
 }
