@@ -74,4 +74,20 @@ test('a job started with `hearth app run` over SSH appears live in the open app 
   });
 
   expect(await page.evaluate('window.openedOnce')).toBe(true);
+
+  await test.step('a reload while a job runs follows it again', async () => {
+    const slow = daemon.runJobWithOutput('hostname', [
+      { stream: 'out', text: 'before the reload', pauseMs: 5_000 },
+      { stream: 'out', text: 'after the reload' },
+    ]);
+    const console_ = page.getByRole('log');
+    await expect(console_).toContainText('before the reload');
+    await page.reload();
+    await expect(page.getByRole('log')).toContainText('before the reload');
+    await expect(page.getByRole('status').filter({ has: page.locator('.job-status') })).toContainText(en('panel:jobs.status.running'));
+    await slow;
+    await expect(page.getByRole('log')).toContainText('after the reload');
+    await expect(page.getByRole('status').filter({ has: page.locator('.job-status') })).toContainText(en('panel:jobs.status.succeeded'));
+    await expect(page.getByRole('region', { name: en('panel:appPage.lastRuns') }).getByRole('button')).toHaveCount(3);
+  });
 });
