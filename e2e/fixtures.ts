@@ -56,9 +56,9 @@ export interface Daemon {
   /**
    * Runs a job of `appId` in a process of its own on the same root, as `hearth app run`
    * over SSH would, whose log is exactly `lines` (one every `delayMs`): program output
-   * the test controls. Resolves when the job has ended.
+   * the test controls; with `failWith` it then fails. Resolves when the job has ended.
    */
-  runJobWithOutput(appId: string, lines: readonly JobOutputLine[], options?: { delayMs?: number }): Promise<{ id: number; status: string }>;
+  runJobWithOutput(appId: string, lines: readonly JobOutputLine[], options?: { delayMs?: number; failWith?: string }): Promise<{ id: number; status: string }>;
 }
 
 export interface JobOutputLine {
@@ -188,7 +188,7 @@ async function startDaemon(testInfo: TestInfo): Promise<{ daemon: Daemon; shutdo
       expect(response.status(), await response.text()).toBe(201);
     },
     runJobWithOutput(appId, lines, options = {}) {
-      const spec = JSON.stringify({ appId, lines, delayMs: options.delayMs ?? 0 });
+      const spec = JSON.stringify({ appId, lines, delayMs: options.delayMs ?? 0, failWith: options.failWith });
       const distServer = path.resolve(path.dirname(hearthCli), '..');
       return new Promise((resolve, reject) => {
         execFile(process.execPath, [runJobScript, distServer, root, spec], { env: testEnvironment(), timeout: 30_000 }, (error, stdout, stderr) => {

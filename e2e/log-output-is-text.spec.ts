@@ -79,3 +79,27 @@ test('the console follows a long log to its end, and stops following while the o
   await expect(page.getByRole('status').filter({ has: page.locator('.job-status') })).toContainText(en('panel:jobs.status.succeeded'));
   expect(await scrollTop(), 'lines that arrive while the owner reads further up leave the view where it is').toBe(0);
 });
+
+test('a job that fails ends with ✗ and the reason, its error output marked', async ({ page, daemon }) => {
+  await daemon.activate(page.request, 'quiet harbour at dawn 1978');
+  await gotoWithJobFeed(page, daemon, '/apps/hostname');
+  const job = await daemon.runJobWithOutput(
+    'hostname',
+    [
+      { stream: 'out', text: 'trying' },
+      { stream: 'err', text: 'E: no space left on device' },
+    ],
+    { failWith: 'disk full' },
+  );
+  expect(job.status).toBe('failed');
+
+  const console_ = page.getByRole('log');
+  await expect(console_.locator('.log-line[data-stream="err"]').first()).toHaveText(`${en('panel:jobs.errorOutput')} E: no space left on device`);
+  // The runner's last line says why, in the language of whoever started the job.
+  await expect(console_.locator('.log-line').last()).toHaveText(`${en('panel:jobs.errorOutput')} ${en('errors:HEARTH_ERR_INTERNAL')}`);
+  const outcome = page.getByRole('status').filter({ has: page.locator('.job-status') });
+  await expect(outcome.locator('.job-status')).toHaveText(`✗${en('panel:jobs.status.failed')}`);
+  await expect(outcome).toContainText(en('errors:HEARTH_ERR_INTERNAL'));
+  await expect(page.getByRole('region', { name: en('panel:appPage.lastRuns') }).getByRole('button')).toContainText(en('panel:jobs.status.failed'));
+  await expect(page.getByRole('button', { name: en('panel:appPage.apply'), exact: true })).toBeEnabled();
+});

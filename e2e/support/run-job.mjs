@@ -6,6 +6,7 @@
  *
  *   node run-job.mjs <dist/server> <root> '{"appId":"hostname","lines":[{"stream":"out","text":"…","pauseMs":1000}],"delayMs":200}'
  *
+ * With "failWith":"…" the job throws after its lines and ends failed.
  * Prints {"id":N,"status":"succeeded"} when the job has ended.
  */
 import path from 'node:path';
@@ -17,7 +18,7 @@ if (!distServer || !root || !spec) {
   console.error('usage: run-job.mjs <dist/server> <root> <json spec>');
   process.exit(2);
 }
-const { appId, action = 'apply', lines, delayMs = 0, startedBy = 'cli:e2e' } = JSON.parse(spec);
+const { appId, action = 'apply', lines, delayMs = 0, startedBy = 'cli:e2e', failWith } = JSON.parse(spec);
 const load = (file) => import(pathToFileURL(path.join(distServer, file)).href);
 const { createAppliance } = await load('appliance.js');
 const { appLock } = await load('jobs/locks.js');
@@ -32,6 +33,8 @@ try {
         const pause = delayMs + (line.pauseMs ?? 0);
         if (pause) await delay(pause);
       }
+      // As a program or an app's own code failing: the job ends "failed".
+      if (failWith) throw new Error(failWith);
     },
   );
   const job = await started.done;
