@@ -4,7 +4,7 @@ import { isAllowedHost } from '../auth/host-check.js';
 import { createAccessPolicy, isLoopback } from '../auth/network-access.js';
 import { isStateChanging, passesOriginCheck } from '../auth/csrf.js';
 import { HearthError } from '../errors.js';
-import { languageFromAcceptLanguage, translator } from '../i18n.js';
+import { languageFromAcceptLanguage, pickLanguage, translator } from '../i18n.js';
 import { sendError } from './error-handler.js';
 import { sessionCookieName } from './types.js';
 
@@ -44,7 +44,9 @@ export function registerRequestGuards(app: FastifyInstance, appliance: Appliance
   app.decorateRequest('sessionToken', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
-    request.t = translator(languageFromAcceptLanguage(request.headers['accept-language']));
+    // EventSource cannot set Accept-Language: live streams name the panel's language in ?lang=.
+    const asked = (request.query as { lang?: unknown } | undefined)?.lang;
+    request.t = translator(typeof asked === 'string' && asked.length <= 35 ? pickLanguage([asked]) : languageFromAcceptLanguage(request.headers['accept-language']));
 
     if (!accessPolicy().allows(request.ip)) return sendError(request, reply, new HearthError('HEARTH_ERR_NOT_LAN'));
 

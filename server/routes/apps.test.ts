@@ -30,12 +30,12 @@ describe('apps API', () => {
     expect(started.statusCode).toBe(202);
     const { job } = started.json();
     expect(job).toMatchObject({ appId: 'hostname', appName: 'Hostname', action: 'apply', startedBy: 'panel:admin', status: 'running' });
-    const events = await server.get(`/api/jobs/${job.id}/events`, { cookie, headers: { accept: 'text/event-stream' } });
+    const events = await server.get(`/api/jobs/${job.id}/events?lang=zh-CN`, { cookie, headers: { accept: 'text/event-stream' } });
     expect(events.headers['content-type']).toContain('text/event-stream');
     const body = events.body;
     expect(body).toContain('event: line');
     expect(body).toContain('$ hostnamectl set-hostname den-nas');
-    expect(body).toMatch(/event: end\ndata: \{[^\n]*"status":"succeeded"/);
+    expect(body).toMatch(/event: end\ndata: \{[^\n]*"appName":"主机名"[^\n]*"status":"succeeded"/);
     const ids = [...body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(ids).toEqual(ids.map((_, i) => i + 1));
 

@@ -47,6 +47,8 @@ const jobsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (a
       const controller = new AbortController();
       reply.sse.keepAlive();
       reply.sse.onClose(() => controller.abort());
+      // Headers now, not with the first event: the browser's EventSource opens on them.
+      reply.sse.sendHeaders();
       for await (const job of watchJobs(jobs, { signal: controller.signal, reap })) {
         await reply.sse.send({ event: 'job', data: summarizeJob(job, request.t) });
       }
@@ -83,6 +85,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (a
       const controller = new AbortController();
       reply.sse.keepAlive();
       reply.sse.onClose(() => controller.abort());
+      reply.sse.sendHeaders();
       for await (const event of followJob(jobs, job.id, { afterSeq: after, signal: controller.signal, reap })) {
         if (event.type === 'line') await reply.sse.send({ id: String(event.line.seq), event: 'line', data: event.line });
         else await reply.sse.send({ event: 'end', data: summarizeJob(event.job, request.t) });
