@@ -91,8 +91,9 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .command('run <id> [assignments...]')
     .description(t('cli:apps.runDescription'))
     .option('--action <name>', t('cli:apps.actionOption'))
+    .option('--bind <app.param=value>', t('cli:apps.bindOption'), (value: string, previous: string[] = []) => [...previous, value])
     .option('--json', t('cli:apps.runJson'))
-    .action(async (id: string, assignments: string[], o: { json?: boolean; action?: string }) =>
+    .action(async (id: string, assignments: string[], o: { json?: boolean; action?: string; bind?: string[] }) =>
       setExit(await (await import('./commands/apps.js')).appRunCommand(ctx, id, assignments, { ...o, root: root() })),
     );
 

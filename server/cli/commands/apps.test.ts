@@ -106,3 +106,16 @@ describe('hearth watchdog', () => {
     expect((await cli(['watchdog', 'explode'], root)).code).toBe(2);
   });
 });
+
+describe('hearth app run --bind', () => {
+  it('passes replacements to config-import and refuses them elsewhere', async () => {
+    const root = tempRoot();
+    expect((await cli(['app', 'run', 'hostname', 'hostname=cellar', '--bind', 'a.b=c'], root)).code).toBe(2);
+    expect((await cli(['app', 'run', 'config-export'], root)).code).toBe(0);
+    const refused = await cli(['app', 'run', 'config-import', 'path=/var/lib/hearth/exports/hearth-config.json', '--bind', 'hostname.hostname=x', '--bind', 'nope.x=y'], root);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/bindings: /);
+    const imported = await cli(['app', 'run', 'config-import', 'path=/var/lib/hearth/exports/hearth-config.json'], root);
+    expect(imported.code).toBe(0);
+  });
+});

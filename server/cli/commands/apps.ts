@@ -114,11 +114,16 @@ export async function appRunCommand(
   ctx: CliContext,
   id: string,
   assignments: readonly string[],
-  options: { root?: string; json?: boolean; action?: string },
+  options: { root?: string; json?: boolean; action?: string; bind?: string[] },
 ): Promise<number> {
   const appliance = open(ctx, options.root);
   try {
     const input = parseAssignments(appliance, id, assignments);
+    if (options.bind?.length) {
+      // config-import's replacements for machine-specific values, one --bind per binding.
+      if (!('bindings' in appliance.apps.find(id).params.properties)) throw new CliError('usage', 'cli:apps.noBindings', { app: id });
+      input.bindings = [typeof input.bindings === 'string' ? input.bindings : '', ...options.bind].filter(Boolean).join('\n');
+    }
     let started;
     try {
       started = await appliance.apps.start(id, input, cliStarter(ctx), options.action);
