@@ -247,15 +247,19 @@ export const test = base.extend<Fixtures>({
   ],
 });
 
-const isJobFeedRequest = (line: LogLine) => line.msg === 'incoming request' && (line.req as { url?: string } | undefined)?.url === '/api/jobs/events';
+/** The job feed's request as the daemon logged it: /api/jobs/events?lang=<the panel's language>. */
+export const isJobFeedRequest = (line: LogLine) => line.msg === 'incoming request' && requestPath(line) === '/api/jobs/events';
+
+/** The path of a logged request, without its query. */
+export function requestPath(line: LogLine): string | undefined {
+  return (line.req as { url?: string } | undefined)?.url?.split('?')[0];
+}
 
 /**
  * Opens a panel page that listens to the job feed, and waits until the daemon has
  * taken the feed's request: it reports the jobs that start or end after that moment.
- * (Not until the browser sees the feed's response: the daemon sends its headers only
- * with the first heartbeat, 25 seconds later. The few milliseconds between the log
- * line and the feed's first look at the jobs are far less than any job's process
- * takes to start.)
+ * (The few milliseconds between the log line and the feed's first look at the jobs
+ * are far less than any job's process takes to start.)
  */
 export async function gotoWithJobFeed(page: Page, daemon: Daemon, url: string): Promise<void> {
   const before = daemon.logLines().filter(isJobFeedRequest).length;

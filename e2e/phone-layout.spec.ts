@@ -74,6 +74,20 @@ test('on a phone the owner reaches every section through the menu', async ({ pag
     });
   }
 
+  await test.step('the notifications bell stays in the bar, and the list fits the screen', async () => {
+    const sent = await daemon.cli(['app', 'run', 'notifications', '--action', 'send-test']);
+    expect(sent.exitCode, sent.stderr).toBe(0);
+    await page.goto('/');
+    const bell = page.getByRole('banner').getByRole('link', { name: en('panel:notifications.bellUnread_one', { count: 1 }) });
+    await expect(bell).toBeVisible();
+    await expect(sections).toBeHidden();
+    await bell.click();
+    await expect(page.getByRole('heading', { level: 1, name: en('panel:notifications.title') })).toBeVisible();
+    await expect(page.getByRole('article')).toHaveCount(1);
+    await expect(page.getByRole('button', { name: en('panel:notifications.markAllRead') })).toBeVisible();
+    await expectNoHorizontalOverflow(page);
+  });
+
   await test.step('back to the dashboard, then log out from the menu', async () => {
     await menu.click();
     await sections.getByRole('link', { name: en('panel:nav.dashboard') }).click();

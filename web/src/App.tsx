@@ -24,6 +24,7 @@ type AppState =
 const loadAppsSection = () => import('./pages/apps-section');
 const AppsPage = lazy(() => loadAppsSection().then((module) => ({ default: module.AppsPage })));
 const AppPage = lazy(() => loadAppsSection().then((module) => ({ default: module.AppPage })));
+const NotificationsPage = lazy(() => import('./pages/NotificationsPage').then((module) => ({ default: module.NotificationsPage })));
 
 /** Pages nobody should be sent back to after logging in. */
 const entryPages = new Set(['/activate', '/login']);
@@ -159,6 +160,7 @@ export function App() {
               <Route path="/backups" component={BackupsPage} />
               <Route path="/updates" component={UpdatesPage} />
               <Route path="/settings" component={SettingsPage} />
+              <Route path="/notifications" component={NotificationsPage} />
               <Route component={NotFoundPage} />
             </Switch>
           </Suspense>

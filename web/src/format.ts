@@ -24,3 +24,20 @@ export function diskUsedPercent(disk: { usedBytes: number; availableBytes: numbe
 export function memoryUsedPercent(memory: { totalBytes: number; availableBytes: number }): number {
   return memory.totalBytes > 0 ? ((memory.totalBytes - memory.availableBytes) / memory.totalBytes) * 100 : 0;
 }
+
+/**
+ * "now", "5 minutes ago", "yesterday" for a time of the box; a date after a week. A
+ * time ahead of this device's clock (the two disagree a little) is "now".
+ */
+export function formatRelativeTime(language: string | undefined, iso: string, nowMs: number): string {
+  const at = new Date(iso).getTime();
+  if (Number.isNaN(at)) return iso;
+  const seconds = Math.min(0, Math.round((at - nowMs) / 1000));
+  const relative = new Intl.RelativeTimeFormat(language, { numeric: 'auto' });
+  const ago = -seconds;
+  if (ago < 45) return relative.format(0, 'second');
+  if (ago < 45 * 60) return relative.format(-Math.max(1, Math.round(ago / 60)), 'minute');
+  if (ago < 22 * 3_600) return relative.format(-Math.max(1, Math.round(ago / 3_600)), 'hour');
+  if (ago < 6 * 86_400) return relative.format(-Math.max(1, Math.round(ago / 86_400)), 'day');
+  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(at);
+}

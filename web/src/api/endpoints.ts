@@ -1,5 +1,6 @@
 import type { ActivationStatus, PassphraseSuggestion, SessionInfo, SystemInfo } from '../../../server/schemas/api';
 import type { AppDetail, AppList, AppSummary, JobDetail, JobSummary, LogLine, ParamDescription, PathCheck, RunAppRequest } from '../../../server/schemas/apps';
+import { currentLanguage } from '../i18n';
 import { apiRequest, type RequestOptions } from './client';
 
 const appPath = (id: string) => `/api/apps/${encodeURIComponent(id)}`;
@@ -19,12 +20,71 @@ export const api = {
   checkPath: (path: string, options?: RequestOptions) =>
     apiRequest<PathCheck>('GET', `/api/apps/check-path?path=${encodeURIComponent(path)}`, undefined, options),
   job: (id: number, options?: RequestOptions) => apiRequest<JobDetail>('GET', `/api/jobs/${id}`, undefined, options),
+  watchdog: (options?: RequestOptions) => apiRequest<WatchdogStatus>('GET', '/api/watchdog', undefined, options),
+  confirmChange: () => apiRequest<void>('POST', '/api/watchdog/confirm'),
+  revertChange: () => apiRequest<{ jobId: number }>('POST', '/api/watchdog/revert'),
+  notifications: (query: NotificationQuery = {}, options?: RequestOptions) =>
+    apiRequest<NotificationList>('GET', `/api/notifications?${notificationSearch(query)}`, undefined, options),
+  markNotificationsRead: (which: { ids: number[] } | { upTo: number }) => apiRequest<{ changed: number; unread: number }>('POST', '/api/notifications/read', which),
 };
 
-/** Where a job's log streams from (Server-Sent Events), optionally after a line already shown. */
-export const jobEventsUrl = (id: number, afterSeq = 0) => `/api/jobs/${id}/events${afterSeq > 0 ? `?after=${afterSeq}` : ''}`;
-/** Every job that starts or ends, from any process (Server-Sent Events). */
-export const jobFeedUrl = '/api/jobs/events';
+/**
+ * Where a job's log streams from (Server-Sent Events), optionally after a line already
+ * shown. EventSource cannot send Accept-Language: the language goes in ?lang=.
+ */
+export function jobEventsUrl(id: number, afterSeq = 0, language = currentLanguage()): string {
+  const query = new URLSearchParams({ lang: language });
+  if (afterSeq > 0) query.set('after', String(afterSeq));
+  return `/api/jobs/${id}/events?${query}`;
+}
+/** Every job that starts or ends, from any process (Server-Sent Events), summarized in `language`. */
+export const jobFeedUrl = (language = currentLanguage()) => `/api/jobs/events?${new URLSearchParams({ lang: language })}`;
+
+/** A change that undoes itself unless the owner keeps it (GET /api/watchdog, server/routes/watchdog.ts). */
+export interface PendingChange {
+  appId: string;
+  /** In the language of the request. */
+  appName: string;
+  /** The job that made the change. */
+  jobId: number;
+  /** Milliseconds since the epoch, by the box's clock: the panel counts down from secondsLeft instead. */
+  deadline: number;
+  secondsLeft: number;
+}
+export interface WatchdogStatus {
+  pending: PendingChange | null;
+}
+
+/** What the box told the owner (GET /api/notifications, server/routes/notifications.ts). Title and body are plain text. */
+export interface PanelNotification {
+  id: number;
+  at: string;
+  level: 'info' | 'warning' | 'error';
+  title: string;
+  body: string;
+  readAt: string | null;
+  /** What the e-mail and webhook channels made of it; empty when none was enabled. */
+  deliveries: Array<{ channel: string; at: string; ok: boolean; error: string | null }>;
+}
+export interface NotificationList {
+  unread: number;
+  /** Newest first. */
+  notifications: PanelNotification[];
+}
+export interface NotificationQuery {
+  limit?: number;
+  /** Older than this id: the next page. */
+  before?: number;
+  unreadOnly?: boolean;
+}
+
+function notificationSearch({ limit, before, unreadOnly }: NotificationQuery): string {
+  const query = new URLSearchParams();
+  if (limit !== undefined) query.set('limit', String(limit));
+  if (before !== undefined) query.set('before', String(before));
+  if (unreadOnly) query.set('unread', '1');
+  return query.toString();
+}
 
 export type { ActivationStatus, PassphraseSuggestion, SessionInfo, SystemInfo };
 export type { AppDetail, AppList, AppSummary, JobDetail, JobSummary, LogLine, ParamDescription, PathCheck, RunAppRequest };

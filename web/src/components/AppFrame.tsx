@@ -2,9 +2,11 @@ import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useRoute } from 'wouter';
 import { problemFrom, type Problem } from '../api/problems';
+import { useUnreadCount, useUnreadCountRefresh } from '../hooks/useUnreadNotifications';
 import { BrandMark } from './BrandMark';
 import { ErrorMessage } from './ErrorMessage';
 import { LanguageSelect } from './LanguageSelect';
+import { WatchdogBanner } from './WatchdogBanner';
 
 interface Props {
   username: string;
@@ -13,8 +15,9 @@ interface Props {
 }
 
 /**
- * The logged-in frame: the header with the sections, the language and Log out.
- * On a phone the sections fold into a menu behind one button.
+ * The logged-in frame: the header with the sections, the language, Log out and the
+ * notifications bell, and below it the banner of a change waiting for confirmation.
+ * On a phone the sections fold into a menu behind one button; the bell stays in view.
  */
 export function AppFrame({ username, onLogout, children }: Props) {
   const { t } = useTranslation();
@@ -23,6 +26,7 @@ export function AppFrame({ username, onLogout, children }: Props) {
   const [loggingOut, setLoggingOut] = useState(false);
   const [logoutProblem, setLogoutProblem] = useState<Problem | null>(null);
   const menuId = useId();
+  useUnreadCountRefresh();
 
   // A section was chosen: fold the menu away again.
   useEffect(() => setMenuOpen(false), [location]);
@@ -61,42 +65,46 @@ export function AppFrame({ username, onLogout, children }: Props) {
       <a className="skip-link" href="#main">
         {t('panel:nav.skipToContent')}
       </a>
-      <header className="topbar">
-        <Link href="/" className="topbar-brand" aria-label={t('panel:nav.home')}>
-          <BrandMark />
-        </Link>
-        <button
-          type="button"
-          className="menu-toggle"
-          aria-expanded={menuOpen}
-          aria-controls={menuId}
-          onClick={() => setMenuOpen((open) => !open)}
-        >
-          <MenuIcon open={menuOpen} />
-          <span>{t('panel:nav.menu')}</span>
-        </button>
-        <div id={menuId} className="menu" data-open={menuOpen}>
-          <nav className="sections" aria-label={t('panel:nav.label')}>
-            <ul>
-              {sections.map((section) => (
-                <li key={section.href}>
-                  <SectionLink href={section.href} label={section.label} icon={section.icon} />
-                </li>
-              ))}
-            </ul>
-          </nav>
-          <div className="menu-tools">
-            <LanguageSelect className="menu-language" />
-            <span className="signed-in" title={t('panel:nav.signedInAs', { username })}>
-              {username}
-            </span>
-            <button type="button" className="button button-quiet" onClick={() => void logout()} disabled={loggingOut}>
-              <LogoutIcon />
-              <span>{t('panel:nav.logout')}</span>
-            </button>
+      <div className="frame-top">
+        <header className="topbar">
+          <Link href="/" className="topbar-brand" aria-label={t('panel:nav.home')}>
+            <BrandMark />
+          </Link>
+          <button
+            type="button"
+            className="menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls={menuId}
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            <MenuIcon open={menuOpen} />
+            <span>{t('panel:nav.menu')}</span>
+          </button>
+          <div id={menuId} className="menu" data-open={menuOpen}>
+            <nav className="sections" aria-label={t('panel:nav.label')}>
+              <ul>
+                {sections.map((section) => (
+                  <li key={section.href}>
+                    <SectionLink href={section.href} label={section.label} icon={section.icon} />
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <div className="menu-tools">
+              <LanguageSelect className="menu-language" />
+              <span className="signed-in" title={t('panel:nav.signedInAs', { username })}>
+                {username}
+              </span>
+              <button type="button" className="button button-quiet" onClick={() => void logout()} disabled={loggingOut}>
+                <LogoutIcon />
+                <span>{t('panel:nav.logout')}</span>
+              </button>
+            </div>
           </div>
-        </div>
-      </header>
+          <NotificationsLink />
+        </header>
+        <WatchdogBanner />
+      </div>
       <main id="main" className="content" tabIndex={-1}>
         <ErrorMessage problem={logoutProblem} />
         {children}
@@ -112,6 +120,24 @@ function SectionLink({ href, label, icon }: { href: string; label: string; icon:
     <Link href={href} className="section-link" aria-current={active ? 'page' : undefined}>
       {icon}
       <span>{label}</span>
+    </Link>
+  );
+}
+
+/** The bell: how many notifications are unread, and the way to them. */
+function NotificationsLink() {
+  const { t } = useTranslation();
+  const count = useUnreadCount() ?? 0;
+  const [active] = useRoute('/notifications');
+  const label = count > 0 ? t('panel:notifications.bellUnread', { count }) : t('panel:notifications.title');
+  return (
+    <Link href="/notifications" className="notifications-link" title={label} aria-label={label} aria-current={active ? 'page' : undefined}>
+      <BellIcon />
+      {count > 0 && (
+        <span className="badge" aria-hidden="true">
+          {count > 99 ? '99+' : count}
+        </span>
+      )}
     </Link>
   );
 }
@@ -153,6 +179,12 @@ const SettingsIcon = () => (
   <Icon>
     <circle cx="12" cy="12" r="3" />
     <path d="M12 2v3M12 19v3M4.9 4.9 7 7M17 17l2.1 2.1M2 12h3M19 12h3M4.9 19.1 7 17M17 7l2.1-2.1" />
+  </Icon>
+);
+const BellIcon = () => (
+  <Icon>
+    <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+    <path d="M10.3 21a1.9 1.9 0 0 0 3.4 0" />
   </Icon>
 );
 const LogoutIcon = () => (

@@ -9,7 +9,7 @@ import { LogView } from './LogView';
 
 interface Props {
   log: JobLog | null;
-  /** The job as last described in the owner's language (the stream's own summary may be in the browser's). */
+  /** The job as last described in the language shown now (the stream's summary is in the one of when it ended). */
   job: JobSummary | null;
   actions: AppDetail['actions'];
   ref?: Ref<HTMLElement>;

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isAbort, type RequestOptions } from '../api/client';
 import { problemFrom, type Problem } from '../api/problems';
+import { usePanelRefresh } from './usePanelRefresh';
 
 interface Loaded<T> {
   key: string;
@@ -11,7 +12,8 @@ interface Loaded<T> {
 
 /**
  * Data from the API for one `key` (e.g. an app id), fetched again when the language
- * changes (the server translates names and help) and on reload(). What was shown
+ * changes (the server translates names and help), on reload() and on
+ * refreshPanelData() (a change was undone). What was shown
  * stays until the new answer is in; a newer request aborts the older one.
  */
 export function useApiData<T>(key: string, load: (options: RequestOptions) => Promise<T>) {
@@ -23,6 +25,7 @@ export function useApiData<T>(key: string, load: (options: RequestOptions) => Pr
   });
   const [loaded, setLoaded] = useState<Loaded<T>>({ key, data: null, problem: null });
   const [round, setRound] = useState(0);
+  const refreshRound = usePanelRefresh();
 
   useEffect(() => {
     const controller = new AbortController();
@@ -36,7 +39,7 @@ export function useApiData<T>(key: string, load: (options: RequestOptions) => Pr
       },
     );
     return () => controller.abort();
-  }, [key, language, round]);
+  }, [key, language, round, refreshRound]);
 
   const reload = useCallback(() => setRound((n) => n + 1), []);
   const current = loaded.key === key ? loaded : { data: null, problem: null };

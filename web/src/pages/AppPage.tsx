@@ -149,6 +149,7 @@ export function AppPage({ id }: { id: string }) {
     );
   }
 
+  // How the shown job ended, as last loaded: its stream said it in the language of that moment, the page in the one shown now.
   const shownSummary = log ? (detail.lastRuns.find((run) => run.id === log.job.id && run.status === log.job.status) ?? log.job) : null;
   const busy = submitting || appRunning;
   const mainLabel = detail.kind === 'configure' ? t('panel:appPage.apply') : t('panel:appPage.run');
