@@ -37,7 +37,11 @@ export async function applyConfiguration(
   await app.apply(values.forRun as never, job, env);
   if (previous && app.confirmation?.needed(previous as never, values.plain as never)) {
     const { seconds } = app.confirmation;
-    env.settings.set('watchdog.pending', { appId: app.id, previous, deadline: env.now() + seconds * 1000, jobId: job.id, language: job.t('common:languageCode') });
+    // A second change before the first was confirmed: undoing goes back to the last
+    // confirmed state, not to the first unconfirmed one.
+    const waiting = env.settings.get('watchdog.pending');
+    const lastConfirmed = waiting?.appId === app.id ? waiting.previous : previous;
+    env.settings.set('watchdog.pending', { appId: app.id, previous: lastConfirmed, deadline: env.now() + seconds * 1000, jobId: job.id, language: job.t('common:languageCode') });
     job.info(job.t('apps:watchdog.armed', { seconds }));
   }
 }

@@ -9,9 +9,13 @@ import type { AppService } from './app-service.js';
  * confirms from the new setting before the deadline, the previous parameters are
  * applied again — by the daemon's timer, or at the next start if the box was off.
  */
+/** After a revert that failed, the timer tries again this much later, not every second. */
+const retryAfterFailureMs = 60_000;
+
 export function createWatchdog(deps: { settings: SettingsStore; apps: AppService; now: () => number }) {
   const { settings, apps, now } = deps;
   let reverting: Promise<unknown> | undefined;
+  let lastAttempt: { jobId: number; at: number } | undefined;
 
   const watchdog = {
     pending() {
@@ -31,22 +35,27 @@ export function createWatchdog(deps: { settings: SettingsStore; apps: AppService
      * The pending change is cleared only once the revert has succeeded, so a crash in
      * between reverts again at the next start.
      */
-    async revert(): Promise<number> {
+    async revert(): Promise<{ jobId: number; done: Promise<unknown> }> {
       const pending = settings.get('watchdog.pending');
       if (!pending) throw new HearthError('HEARTH_ERR_NOTHING_TO_CONFIRM');
+      lastAttempt = { jobId: pending.jobId, at: now() };
       const { id, done } = await apps.start(pending.appId, pending.previous, { startedBy: 'watchdog', language: pending.language }, undefined, { revert: true });
-      reverting = done.then((job) => {
+      const settled = done.then((job) => {
         if (job.status === 'succeeded' && settings.get('watchdog.pending')?.jobId === pending.jobId) settings.set('watchdog.pending', null);
       });
-      await reverting.finally(() => (reverting = undefined));
-      return id;
+      reverting = settled.finally(() => (reverting = undefined));
+      return { jobId: id, done: reverting };
     },
 
-    /** Reverts when the deadline has passed; what the daemon calls every second and at start. */
+    /**
+     * Reverts when the deadline has passed; what the daemon calls every second and at
+     * start. A revert that failed is tried again a minute later, not every second.
+     */
     async revertIfExpired(): Promise<boolean> {
       const pending = settings.get('watchdog.pending');
       if (!pending || now() < pending.deadline || reverting) return false;
-      await watchdog.revert();
+      if (lastAttempt?.jobId === pending.jobId && now() - lastAttempt.at < retryAfterFailureMs) return false;
+      await (await watchdog.revert()).done;
       return true;
     },
   };

@@ -31,7 +31,7 @@ const watchdogRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = asyn
   app.post(
     '/api/watchdog/revert',
     { schema: { summary: 'Undo the change now', response: { 202: Type.Object({ jobId: Type.Integer() }), ...errorResponses } } },
-    async (_request, reply) => reply.code(202).send({ jobId: await watchdog.revert() }),
+    async (_request, reply) => reply.code(202).send({ jobId: (await watchdog.revert()).jobId }),
   );
 };
 

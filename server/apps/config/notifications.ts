@@ -157,11 +157,12 @@ export default defineApp({
         }
         if (!channel.ok) failed.push(channelLabel(job, channel.channel));
       }
-      if (!settings.email && !settings.webhook) job.info(t('app-notifications:log.testPanelOnly'));
+      const panelOnly = !settings.email && !settings.webhook;
+      if (panelOnly) job.info(t('app-notifications:log.testPanelOnly'));
       if (failed.length) {
         throw new HearthError('HEARTH_ERR_NOTIFICATION_FAILED', { channels: failed.join(', ') });
       }
-      job.info(t('app-notifications:log.testDone'));
+      if (!panelOnly) job.info(t('app-notifications:log.testDone'));
     },
   },
 });

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../testing/temp-root.js';
 import { appHarness } from '../../testing/app-harness.js';
 import { goodPassword, testServer } from '../../testing/test-server.js';
+import { Type } from 'typebox';
+import { HearthError } from '../../errors.js';
+import { param } from '../params.js';
+import { defineApp } from '../types.js';
 import panelAccess from './panel-access.js';
 
 describe('panel-access app', () => {
@@ -65,6 +69,43 @@ describe('watchdog', () => {
     expect(watchdog.pending()).toBeNull();
     const [revert] = box.appliance.jobs.recent(1);
     expect(revert).toMatchObject({ appId: 'panel-access', startedBy: 'watchdog', status: 'succeeded' });
+  });
+
+  it('goes back to the last confirmed state after two unconfirmed changes', async () => {
+    const clock = manualClock();
+    const box = appHarness({ apps: [panelAccess], now: clock.now });
+    await box.run('panel-access', { allowedNetworks: '10.1.0.0/24' });
+    await box.run('panel-access', { allowedNetworks: '10.2.0.0/24' });
+    clock.advance(60_000);
+    expect(await box.appliance.watchdog.revertIfExpired()).toBe(true);
+    expect(box.appliance.settings.get('access.allowedNetworks')).toEqual([]);
+  });
+
+  it('tries a failed revert again a minute later, not every second', async () => {
+    const clock = manualClock();
+    const flaky = defineApp({
+      id: 'flaky',
+      category: 'security',
+      kind: 'configure',
+      params: Type.Object({ value: param.string({ default: 'old', maxLength: 10 }) }),
+      confirmation: { seconds: 60, needed: () => true },
+      async status() {
+        return { active: null, values: {} };
+      },
+      async apply({ value }) {
+        if (value === 'old') throw new HearthError('HEARTH_ERR_PROGRAM_FAILED', { program: 'flaky', code: 1 });
+      },
+    });
+    const box = appHarness({ apps: [flaky], now: clock.now });
+    await box.run('flaky', { value: 'new' });
+    clock.advance(60_000);
+    expect(await box.appliance.watchdog.revertIfExpired()).toBe(true);
+    expect(box.appliance.watchdog.pending()).not.toBeNull();
+    clock.advance(1_000);
+    expect(await box.appliance.watchdog.revertIfExpired()).toBe(false);
+    clock.advance(60_000);
+    expect(await box.appliance.watchdog.revertIfExpired()).toBe(true);
+    expect(box.appliance.jobs.recent(10).filter((job) => job.startedBy === 'watchdog').map((job) => job.status)).toEqual(['failed', 'failed']);
   });
 
   it('keeps a confirmed change', async () => {

@@ -19,7 +19,7 @@ export async function watchdogCommand(ctx: CliContext, action: string | undefine
       return exitCodes.ok;
     }
     if (action === 'revert') {
-      const jobId = await watchdog.revert();
+      const { jobId } = await watchdog.revert();
       for await (const event of followJob(appliance.jobs, jobId, { pollMs: 50 })) {
         if (event.type === 'line') ctx.stdout(sanitize(event.line.text) + '\n');
         else return event.job.status === 'succeeded' ? exitCodes.ok : exitCodes.failed;
