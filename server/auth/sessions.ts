@@ -45,8 +45,11 @@ export function createSessionStore(db: Db, settings: SettingsStore, now: () => n
       return { token, session: { userId, createdAt: at, idleExpiresAt: Math.min(at + idleMs(), absoluteExpiresAt), absoluteExpiresAt } };
     },
 
-    /** The live session for a token, or undefined; an expired one is deleted on sight. */
-    authenticate(token: string | undefined): Session | undefined {
+    /**
+     * The live session for a token, or undefined; an expired one is deleted on sight.
+     * `touch: false` for the panel's own polling, which must not keep an idle session alive.
+     */
+    authenticate(token: string | undefined, options: { touch?: boolean } = {}): Session | undefined {
       if (!token || token.length > 128) return undefined;
       const id = hashToken(token);
       const row = select.get(id);
@@ -57,7 +60,7 @@ export function createSessionStore(db: Db, settings: SettingsStore, now: () => n
         return undefined;
       }
       let lastSeen = row.last_seen_at;
-      if (at - lastSeen >= touchIntervalMs) {
+      if (options.touch !== false && at - lastSeen >= touchIntervalMs) {
         touch.run(at, id);
         lastSeen = at;
       }

@@ -65,7 +65,8 @@ export function registerRequestGuards(app: FastifyInstance, appliance: Appliance
     }
 
     const token = request.cookies[cookieName];
-    const session = sessions.authenticate(token);
+    // The panel marks its own polling: it shows the owner is looking, not that they are active.
+    const session = sessions.authenticate(token, { touch: request.headers['x-hearth-background'] !== '1' });
     if (session) {
       request.session = session;
       request.sessionToken = token;

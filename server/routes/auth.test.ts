@@ -48,6 +48,17 @@ describe('login and sessions', () => {
     expect((await server.get('/api/auth/session', { cookie })).statusCode).toBe(401);
   });
 
+  it("does not count the panel's own polling as activity", async () => {
+    const clock = manualClock();
+    const server = await testServer({ now: clock.now });
+    const cookie = await server.activate();
+    for (let minute = 0; minute < 31; minute += 5) {
+      clock.advance(5 * 60_000);
+      await server.get('/api/watchdog', { cookie, headers: { 'x-hearth-background': '1' } });
+    }
+    expect((await server.get('/api/auth/session', { cookie })).statusCode).toBe(401);
+  });
+
   it('ends even a busy session at its absolute lifetime', async () => {
     const clock = manualClock();
     const server = await testServer({ now: clock.now });

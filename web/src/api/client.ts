@@ -63,6 +63,11 @@ async function readJson(response: Response, signal: AbortSignal | undefined): Pr
 
 export interface RequestOptions {
   signal?: AbortSignal;
+  /**
+   * A check the panel makes by itself (polling), not something the owner did: it must
+   * not keep an idle session alive.
+   */
+  background?: boolean;
 }
 
 export async function apiRequest<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
@@ -72,6 +77,7 @@ export async function apiRequest<T>(method: 'GET' | 'POST', path: string, body?:
   };
   const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (options.signal) init.signal = options.signal;
+  if (options.background) headers['x-hearth-background'] = '1';
   // A POST without a body sends no content type: the server refuses an empty JSON body.
   if (body !== undefined) {
     headers['content-type'] = 'application/json';

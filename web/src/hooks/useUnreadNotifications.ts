@@ -54,7 +54,7 @@ export function useUnreadCountRefresh() {
     inFlight.current = controller;
     const askedAt = unreadVersion();
     try {
-      const list = await api.notifications({ limit: 1, unreadOnly: true }, { signal: controller.signal });
+      const list = await api.notifications({ limit: 1, unreadOnly: true }, { signal: controller.signal, background: true });
       setUnreadCountFrom(askedAt, list.unread);
     } catch {
       // Nothing to show on a bell: the figure stays as it was (a 401 ends the session anyway).

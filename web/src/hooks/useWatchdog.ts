@@ -116,7 +116,7 @@ export function useWatchdog() {
     inFlight.current = controller;
     const round = actionRound.current;
     try {
-      const { pending } = await api.watchdog({ signal: controller.signal });
+      const { pending } = await api.watchdog({ signal: controller.signal, background: true });
       failures.current = 0;
       if (round === actionRound.current) settle(pending);
       else checkAgain.current = true;

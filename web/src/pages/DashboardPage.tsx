@@ -40,12 +40,12 @@ function useSystemInfo() {
   const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
   const inFlight = useRef<AbortController | null>(null);
 
-  const reload = useCallback(async () => {
+  const reload = useCallback(async (background = false) => {
     if (inFlight.current) return;
     const controller = new AbortController();
     inFlight.current = controller;
     try {
-      const next = await api.systemInfo({ signal: controller.signal });
+      const next = await api.systemInfo({ signal: controller.signal, background });
       setInfo(next);
       setProblem(null);
       setUpdatedAt(new Date());
@@ -59,7 +59,7 @@ function useSystemInfo() {
   useEffect(() => {
     void reload();
     const timer = window.setInterval(() => {
-      if (document.visibilityState !== 'hidden') void reload();
+      if (document.visibilityState !== 'hidden') void reload(true);
     }, refreshIntervalMs);
     const onVisible = () => {
       if (document.visibilityState === 'visible') void reload();
