@@ -8,6 +8,8 @@ export interface CliContext {
   stderr: (text: string) => void;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   stdinIsTty: boolean;
+  /** Progress redraws in place on a terminal, prints plain lines otherwise. */
+  stdoutIsTty: boolean;
 }
 
 export interface GlobalOptions {

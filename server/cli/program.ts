@@ -147,6 +147,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     stderr: io.stderr ?? ((text) => process.stderr.write(text)),
     stdin,
     stdinIsTty: Boolean(stdin.isTTY),
+    stdoutIsTty: io.stdout ? false : Boolean(process.stdout.isTTY),
   };
   let exit: number = exitCodes.ok;
   const program = buildProgram(ctx, (code) => (exit = code));

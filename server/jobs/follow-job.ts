@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { JobRecord, JobStore, LogLine } from './job-store.js';
+import type { JobProgress, JobRecord, JobStore, LogLine } from './job-store.js';
 
-export type JobEvent = { type: 'line'; line: LogLine } | { type: 'end'; job: JobRecord };
+export type JobEvent = { type: 'line'; line: LogLine } | { type: 'progress'; progress: JobProgress } | { type: 'end'; job: JobRecord };
 
 /**
  * Follows a job through the database, wherever it runs (this process, the daemon, a
@@ -15,6 +15,7 @@ export async function* followJob(
   options: { afterSeq?: number; pollMs?: number; signal?: AbortSignal; reap?: () => void } = {},
 ): AsyncGenerator<JobEvent> {
   let seq = options.afterSeq ?? 0;
+  let progress = '';
   const pollMs = options.pollMs ?? 200;
   for (;;) {
     if (options.signal?.aborted) return;
@@ -25,6 +26,10 @@ export async function* followJob(
     for (const line of jobs.linesAfter(jobId, seq)) {
       seq = line.seq;
       yield { type: 'line', line };
+    }
+    if (job.progress && JSON.stringify(job.progress) !== progress) {
+      progress = JSON.stringify(job.progress);
+      yield { type: 'progress', progress: job.progress };
     }
     if (job.status !== 'running') {
       yield { type: 'end', job };

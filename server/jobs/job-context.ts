@@ -1,6 +1,6 @@
 import type { Translate } from '../i18n.js';
 import type { RunOptions, RunResult, System } from '../system/index.js';
-import type { LogStream } from './job-store.js';
+import type { JobProgress, LogStream } from './job-store.js';
 
 /** What an app's apply() or run() gets: the system, a translator, and a live log. */
 export interface JobContext {
@@ -10,6 +10,8 @@ export interface JobContext {
   readonly t: Translate;
   /** A line from Hearth itself ("Writing /etc/hostname"). */
   info(text: string): void;
+  /** How far a long job is; followers see it live (written a few times a second at most). */
+  progress(progress: JobProgress): void;
   /** Output of a program or service. */
   output(stream: Exclude<LogStream, 'info'>, text: string): void;
   /**

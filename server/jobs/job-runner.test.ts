@@ -51,7 +51,7 @@ describe('job runner', () => {
     const seen: string[] = [];
     const follower = (async () => {
       for await (const event of followJob(appliance.jobs, id, { afterSeq: 2, pollMs: 5 })) {
-        seen.push(event.type === 'line' ? event.line.text : `end:${event.job.status}`);
+        if (event.type !== 'progress') seen.push(event.type === 'line' ? event.line.text : `end:${event.job.status}`);
       }
     })();
     // Let the job go on one line at a time while the follower reads.

@@ -6,7 +6,7 @@ import type { System } from '../system/index.js';
 import { isProcessAlive, processStartTime } from '../system/process-identity.js';
 import { ProgramNotFoundError } from '../system/run-program.js';
 import { displayCommand, type JobContext } from './job-context.js';
-import type { JobRecord, JobStore, LogLine, LogStream } from './job-store.js';
+import type { JobProgress, JobRecord, JobStore, LogLine, LogStream } from './job-store.js';
 import type { Locks } from './locks.js';
 
 export interface JobRequest {
@@ -22,6 +22,7 @@ export interface JobRequest {
 /** Log lines are written in small batches: one commit per line would cost an fsync each. */
 const flushDelayMs = 100;
 const flushLines = 200;
+const progressIntervalMs = 250;
 
 /**
  * Runs work as a job: a row in `jobs` created together with its locks (so a second
@@ -92,11 +93,23 @@ export function createJobRunner(deps: { db: Db; jobs: JobStore; locks: Locks; sy
       jobs.prune(settings.get('jobs.historyLimit'));
       const log = logWriter(id);
       const t = translator(request.language);
+      let lastProgressAt = -Infinity;
+      let pendingProgress: JobProgress | undefined;
+      const writeProgress = () => {
+        if (pendingProgress) jobs.setProgress(id, pendingProgress);
+        pendingProgress = undefined;
+        lastProgressAt = now();
+      };
       const context: JobContext = {
         id,
         system,
         t,
         info: (text) => log.line('info', text),
+        progress(progress) {
+          pendingProgress = progress;
+          // Each write is a commit: a few a second is live enough, and the last one always lands.
+          if (now() - lastProgressAt >= progressIntervalMs || progress.done >= progress.total) writeProgress();
+        },
         output: (stream, text) => log.line(stream, text),
         async run(argv, options = {}) {
           log.line('info', `$ ${displayCommand(argv)}`);
@@ -132,6 +145,7 @@ export function createJobRunner(deps: { db: Db; jobs: JobStore; locks: Locks; sy
           outcome = { status: 'failed', error: { code: failure.code, params: failure.params } };
         }
         log.flushAll();
+        writeProgress();
         db.transaction(() => {
           jobs.finish(id, outcome.status, iso(), outcome.error);
           locks.releaseAll(id);

@@ -4,6 +4,14 @@ import type { Db } from '../store/database.js';
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
 export type LogStream = 'out' | 'err' | 'info';
 
+export interface JobProgress {
+  /** What the job is doing: 'scan', 'write', 'verify', 'extract' … */
+  phase: string;
+  done: number;
+  total: number;
+  unit: 'bytes' | 'entries';
+}
+
 export interface JobRecord {
   id: number;
   appId: string;
@@ -21,6 +29,7 @@ export interface JobRecord {
   pidStart: string | null;
   startedAt: string;
   endedAt: string | null;
+  progress: JobProgress | null;
 }
 
 export interface LogLine {
@@ -44,6 +53,7 @@ interface JobRow {
   pid_start: string | null;
   started_at: string;
   ended_at: string | null;
+  progress: string | null;
 }
 
 function toRecord(row: JobRow): JobRecord {
@@ -61,6 +71,7 @@ function toRecord(row: JobRow): JobRecord {
     pidStart: row.pid_start,
     startedAt: row.started_at,
     endedAt: row.ended_at,
+    progress: row.progress ? JSON.parse(row.progress) : null,
   };
 }
 
@@ -74,6 +85,7 @@ export function createJobStore(db: Db) {
   const finishJob = db.prepare(
     "UPDATE jobs SET status = ?, error_code = ?, error_params = ?, ended_at = ? WHERE id = ? AND status = 'running'",
   );
+  const setProgress = db.prepare('UPDATE jobs SET progress = ? WHERE id = ?');
   const recent = db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?');
   const recentForApp = db.prepare<[string, number], JobRow>('SELECT * FROM jobs WHERE app_id = ? ORDER BY id DESC LIMIT ?');
   const running = db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'running' ORDER BY id");
@@ -109,6 +121,9 @@ export function createJobStore(db: Db) {
     /** Ends a running job; a job already ended (e.g. marked interrupted meanwhile) is left alone. */
     finish(id: number, status: Exclude<JobStatus, 'running'>, endedAt: string, error?: { code: string; params: ErrorParams }): boolean {
       return finishJob.run(status, error?.code ?? null, error ? JSON.stringify(error.params) : null, endedAt, id).changes > 0;
+    },
+    setProgress(id: number, progress: JobProgress): void {
+      setProgress.run(JSON.stringify(progress), id);
     },
     recent(limit: number, appId?: string): JobRecord[] {
       return (appId ? recentForApp.all(appId, limit) : recent.all(limit)).map(toRecord);

@@ -15,6 +15,7 @@ export function summarizeJob(job: JobRecord, t: Translate) {
     errorMessage: job.errorCode ? t(`errors:${job.errorCode}`, job.errorParams ?? {}) : null,
     startedAt: job.startedAt,
     endedAt: job.endedAt,
+    progress: job.progress,
   };
 }
 

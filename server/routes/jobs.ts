@@ -71,7 +71,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (a
       sse: true,
       schema: {
         summary:
-          'Server-Sent Events: the log of a job, live — a "line" event per line (id = line number; resume with Last-Event-ID or ?after=N), then an "end" event. Without Accept: text/event-stream, the lines after N as JSON.',
+          'Server-Sent Events: the log of a job, live — a "line" event per line (id = line number; resume with Last-Event-ID or ?after=N), "progress" events for long jobs, then an "end" event. Without Accept: text/event-stream, the lines after N as JSON.',
         params: JobParams,
         querystring: Type.Object({ after: Type.Optional(number()) }),
         response: { 200: Type.Any(), ...errorResponses },
@@ -88,6 +88,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (a
       reply.sse.sendHeaders();
       for await (const event of followJob(jobs, job.id, { afterSeq: after, signal: controller.signal, reap })) {
         if (event.type === 'line') await reply.sse.send({ id: String(event.line.seq), event: 'line', data: event.line });
+        else if (event.type === 'progress') await reply.sse.send({ event: 'progress', data: event.progress });
         else await reply.sse.send({ event: 'end', data: summarizeJob(event.job, request.t) });
       }
       reply.sse.close();

@@ -62,6 +62,11 @@ export const JobSummary = Type.Object({
   errorMessage: Type.Union([Type.String(), Type.Null()]),
   startedAt: Type.String(),
   endedAt: Type.Union([Type.String(), Type.Null()]),
+  /** For long jobs (backups, restores): how far they are. */
+  progress: Type.Union([
+    Type.Null(),
+    Type.Object({ phase: Type.String(), done: Type.Number(), total: Type.Number(), unit: Type.Union([Type.Literal('bytes'), Type.Literal('entries')]) }),
+  ]),
 });
 export type JobSummary = Static<typeof JobSummary>;
 

@@ -139,6 +139,40 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX notification_deliveries_by_channel ON notification_deliveries(channel, notification_id);
     `,
   },
+  {
+    version: 5,
+    description: 'backups: archives and their verification, restore drills; job progress',
+    sql: `
+      -- {"phase": "write", "done": 123, "total": 456, "unit": "bytes"}, updated a few times a second.
+      ALTER TABLE jobs ADD COLUMN progress TEXT;
+      -- What Hearth knows of the archives it wrote or checked; the destination folder is
+      -- the truth of what exists, this adds what a listing cannot read cheaply.
+      CREATE TABLE backup_archives (
+        destination TEXT NOT NULL,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        data INTEGER NOT NULL,
+        encrypted INTEGER NOT NULL,
+        compression TEXT NOT NULL,
+        entries INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        job_id INTEGER,
+        verified_at TEXT,
+        verify_ok INTEGER,
+        verify_error TEXT,
+        PRIMARY KEY (destination, name)
+      );
+      CREATE TABLE backup_drills (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        archive TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        error_code TEXT,
+        error_params TEXT
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

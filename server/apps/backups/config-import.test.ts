@@ -239,6 +239,7 @@ describe('config-import app', () => {
       info: (text) => lines.push(text),
       output: (_stream, text) => lines.push(text),
       run: () => Promise.reject(new Error('nothing may run')),
+      progress: () => {},
     };
     const env = box.appliance.env;
     await expect(configImport.run!({ path, bindings: '', dryRun: false }, job, env)).rejects.toMatchObject({ code: 'HEARTH_ERR_APP_PARAMS_INVALID' });

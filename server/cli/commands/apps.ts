@@ -2,13 +2,13 @@ import { createAppliance, type Appliance } from '../../appliance.js';
 import { coerceCliValue } from '../../apps/params.js';
 import { appCategories } from '../../apps/types.js';
 import { HearthError } from '../../errors.js';
-import { followJob } from '../../jobs/follow-job.js';
 import { summarizeJob } from '../../jobs/job-summary.js';
 import { CliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { exitCodes } from '../exit-codes.js';
+import { followOnTerminal } from '../follow-output.js';
 import { resolveRoot, resolveSystemKind } from '../options.js';
-import { sanitize as forTerminal } from '../menu/text.js';
+import { sanitize } from '../menu/text.js';
 
 function open(ctx: CliContext, root: string | undefined): Appliance {
   return createAppliance({ root: resolveRoot(root, ctx.env), systemKind: resolveSystemKind(undefined, ctx.env) });
@@ -69,11 +69,11 @@ export async function appShowCommand(ctx: CliContext, id: string, options: { roo
       const value = param.kind === 'secret' ? (param.isSet ? `•••• (${t('cli:apps.secretSet')})` : `(${t('cli:apps.secretNotSet')})`) : formatValue(param.value);
       const range = param.minimum !== undefined ? ` [${param.minimum}–${param.maximum}${param.unit ? ' ' + param.unit : ''}]` : '';
       const options = param.options ? ` {${param.options.map((o) => o.value).join('|')}}` : '';
-      ctx.stdout(`  ${param.id} = ${forTerminal(value)}${range}${options}\n      ${param.label}${param.help ? ': ' + param.help : ''}\n`);
+      ctx.stdout(`  ${param.id} = ${sanitize(value)}${range}${options}\n      ${param.label}${param.help ? ': ' + param.help : ''}\n`);
     }
     if (detail.details.length) {
       ctx.stdout(`\n${t('cli:apps.details')}:\n`);
-      for (const d of detail.details) ctx.stdout(`  ${d.label}: ${forTerminal(d.value)}\n`);
+      for (const d of detail.details) ctx.stdout(`  ${d.label}: ${sanitize(d.value)}\n`);
     }
     if (detail.actions.length) ctx.stdout(`\n${t('cli:apps.actions')}: ${detail.actions.map((a) => `${a.id} (${a.label})`).join(', ')}\n`);
     if (lastRuns.length) {
@@ -135,11 +135,7 @@ export async function appRunCommand(
       }
       throw error;
     }
-    if (!options.json) {
-      for await (const event of followJob(appliance.jobs, started.id, { pollMs: 50 })) {
-        if (event.type === 'line') (event.line.stream === 'err' ? ctx.stderr : ctx.stdout)(forTerminal(event.line.text) + '\n');
-      }
-    }
+    if (!options.json) await followOnTerminal(ctx, appliance.jobs, started.id, { pollMs: 50 });
     const job = await started.done;
     const summary = summarizeJob(job, ctx.t);
     if (options.json) ctx.stdout(JSON.stringify({ job: summary, lines: appliance.jobs.linesAfter(job.id, 0) }, null, 2) + '\n');

@@ -250,6 +250,7 @@ describe('hearth config without a terminal', () => {
         stderr: (text) => (stderr += text),
         stdin: Readable.from([]),
         stdinIsTty: false,
+        stdoutIsTty: false,
       },
       { root: tempRoot() },
     );

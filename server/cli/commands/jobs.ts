@@ -1,11 +1,13 @@
 import { createAppliance } from '../../appliance.js';
 import { HearthError } from '../../errors.js';
 import { followJob } from '../../jobs/follow-job.js';
+import type { JobRecord, JobStore } from '../../jobs/job-store.js';
+import { followOnTerminal } from '../follow-output.js';
 import { summarizeJob } from '../../jobs/job-summary.js';
 import type { CliContext } from '../context.js';
 import { exitCodes } from '../exit-codes.js';
 import { resolveRoot, resolveSystemKind } from '../options.js';
-import { sanitize as forTerminal } from '../menu/text.js';
+import { sanitize } from '../menu/text.js';
 
 /** `hearth jobs [--json] [--limit N]` */
 export async function jobsCommand(ctx: CliContext, options: { root?: string; json?: boolean; limit?: string }): Promise<number> {
@@ -46,12 +48,9 @@ export async function jobCommand(ctx: CliContext, id: string, options: { root?: 
     if (!options.json) ctx.stdout(`#${job.id} ${summary.appName} (${job.action}) — ${job.startedBy}, ${job.startedAt}\n`);
     let ended = job;
     if (options.follow) {
-      for await (const event of followJob(appliance.jobs, jobId, { reap })) {
-        if (event.type === 'end') ended = event.job;
-        else if (!options.json) (event.line.stream === 'err' ? ctx.stderr : ctx.stdout)(forTerminal(event.line.text) + '\n');
-      }
+      ended = options.json ? await lastEvent(appliance.jobs, jobId, reap) : await followOnTerminal(ctx, appliance.jobs, jobId, { reap });
     } else {
-      for (const line of appliance.jobs.linesAfter(jobId, 0)) (line.stream === 'err' ? ctx.stderr : ctx.stdout)(forTerminal(line.text) + '\n');
+      for (const line of appliance.jobs.linesAfter(jobId, 0)) (line.stream === 'err' ? ctx.stderr : ctx.stdout)(sanitize(line.text) + '\n');
     }
     const final = summarizeJob(ended, ctx.t);
     if (options.json) ctx.stdout(JSON.stringify({ ...final, lines: appliance.jobs.linesAfter(jobId, 0) }, null, 2) + '\n');
@@ -61,4 +60,10 @@ export async function jobCommand(ctx: CliContext, id: string, options: { root?: 
   } finally {
     appliance.close();
   }
+}
+
+/** The job once it has ended, without printing anything (--json --follow). */
+async function lastEvent(jobs: JobStore, jobId: number, reap: () => void): Promise<JobRecord> {
+  for await (const event of followJob(jobs, jobId, { reap })) if (event.type === 'end') return event.job;
+  return jobs.get(jobId)!;
 }

@@ -1,8 +1,7 @@
 import { createAppliance } from '../../appliance.js';
-import { followJob } from '../../jobs/follow-job.js';
 import type { CliContext } from '../context.js';
 import { exitCodes } from '../exit-codes.js';
-import { sanitize } from '../menu/text.js';
+import { followOnTerminal } from '../follow-output.js';
 import { resolveRoot, resolveSystemKind } from '../options.js';
 
 /**
@@ -20,11 +19,8 @@ export async function watchdogCommand(ctx: CliContext, action: string | undefine
     }
     if (action === 'revert') {
       const { jobId } = await watchdog.revert();
-      for await (const event of followJob(appliance.jobs, jobId, { pollMs: 50 })) {
-        if (event.type === 'line') ctx.stdout(sanitize(event.line.text) + '\n');
-        else return event.job.status === 'succeeded' ? exitCodes.ok : exitCodes.failed;
-      }
-      return exitCodes.failed;
+      const job = await followOnTerminal(ctx, appliance.jobs, jobId, { pollMs: 50 });
+      return job.status === 'succeeded' ? exitCodes.ok : exitCodes.failed;
     }
     const pending = watchdog.pending();
     if (options.json) ctx.stdout(JSON.stringify({ pending }, null, 2) + '\n');
