@@ -2,6 +2,7 @@ import type { AnyAppDefinition } from './types.js';
 import hostname from './config/hostname.js';
 import timezone from './config/timezone.js';
 import notifications from './config/notifications.js';
+import backups from './backups/backups.js';
 import configExport from './backups/config-export.js';
 import configImport from './backups/config-import.js';
 import swapfile from './system/swapfile.js';
@@ -16,6 +17,7 @@ import ssh from './security/ssh.js';
  * locales/<lng>/app-<id>.json, its test next to it (docs/architecture.md).
  */
 export const allApps: readonly AnyAppDefinition[] = [
+  backups,
   configExport,
   configImport,
   hostname,
