@@ -1,4 +1,4 @@
-import { appendFile, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, lstat, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside, type Paths } from '../paths.js';
 import { ensureDirectory, fsyncDirectory, replaceSymlink, writeFileAtomic } from './atomic-write.js';
@@ -31,6 +31,24 @@ export function localFiles(paths: Paths) {
       const target = confine(file);
       await ensureDirectory(path.dirname(target));
       await appendFile(target, text, { mode: 0o640 });
+    },
+    async listDirectory(dir: string) {
+      const target = confine(dir);
+      let names: string[];
+      try {
+        names = await readdir(target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+      const entries = [];
+      for (const name of names.sort()) {
+        const info = await lstat(path.join(target, name)).catch(() => undefined);
+        if (!info) continue;
+        const type = info.isDirectory() ? ('directory' as const) : info.isFile() ? ('file' as const) : info.isSymbolicLink() ? ('symlink' as const) : ('other' as const);
+        entries.push({ name, type, size: info.size, mtimeMs: info.mtimeMs });
+      }
+      return entries;
     },
     async pathType(file: string) {
       try {

@@ -54,6 +54,8 @@ export interface System {
   readFile(file: string): Promise<string | undefined>;
   /** Append text to a log file under the root (created 0640 if missing). No fsync: logs are not state. */
   appendFile(file: string, text: string): Promise<void>;
+  /** The entries of a directory under the root (not recursive, links not followed); [] when it does not exist. */
+  listDirectory(dir: string): Promise<Array<{ name: string; type: 'directory' | 'file' | 'symlink' | 'other'; size: number; mtimeMs: number }>>;
   /** What is at a path under the root: a directory, a file, something else, or nothing (undefined). */
   pathType(file: string): Promise<'directory' | 'file' | 'other' | undefined>;
   /** Remove a file under the root (durably); no error when it is already gone. */
