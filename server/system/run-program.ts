@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import type { RunOptions, RunResult } from './types.js';
+import { execFile, spawn } from 'node:child_process';
+import type { PipedExit, PipedProgram, PipeOptions, RunOptions, RunResult } from './types.js';
 
 const defaultTimeoutMs = 60_000;
 const maxOutputBytes = 16 * 1024 * 1024;
@@ -58,3 +58,46 @@ export function runProgram(argv: readonly string[], options: RunOptions = {}): P
     else child.stdin?.end();
   });
 }
+
+/**
+ * Starts a program whose stdin and stdout are streams (a filter such as `zstd -c`),
+ * argv array, no shell. Its stderr is kept (the last 64 KiB) for the error message.
+ * `done` settles once the program has exited and its output is fully read; it
+ * rejects with ProgramNotFoundError when the program cannot be started. An abort
+ * signal or kill() ends it with SIGKILL.
+ */
+export function pipeProgram(argv: readonly string[], options: PipeOptions = {}): PipedProgram {
+  const [program, ...args] = argv;
+  if (!program) throw new Error('pipeProgram needs a program');
+  const child = spawn(program, args, {
+    shell: false,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8', ...options.env },
+    windowsHide: true,
+  });
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-maxPipeStderrChars);
+  });
+  const done = new Promise<PipedExit>((resolve, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'ENOENT' ? new ProgramNotFoundError(program) : error);
+    });
+    child.once('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+  // Whoever reads `done` decides what a failure means; an unread rejection must not crash.
+  done.catch(() => {});
+  if (options.signal) {
+    if (options.signal.aborted) kill();
+    else options.signal.addEventListener('abort', kill, { once: true });
+    void done.finally(() => options.signal?.removeEventListener('abort', kill)).catch(() => {});
+  }
+  return { stdin: child.stdin, stdout: child.stdout, done, kill };
+}
+
+const maxPipeStderrChars = 64 * 1024;

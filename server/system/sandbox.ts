@@ -2,10 +2,10 @@ import os from 'node:os';
 import type { Paths } from '../paths.js';
 import { readHostFacts } from './host-facts.js';
 import { localFiles } from './local-files.js';
-import { runProgram } from './run-program.js';
+import { pipeProgram, runProgram } from './run-program.js';
 import { simulationFor } from './sandbox/programs.js';
 import { emptySandboxState, normalizeSandboxState, type SandboxState } from './sandbox/state.js';
-import type { RunOptions, RunResult, System } from './types.js';
+import type { PipeOptions, RunOptions, RunResult, System } from './types.js';
 
 export type { SandboxState, SandboxRecord } from './sandbox/state.js';
 
@@ -52,6 +52,12 @@ export function createSandboxSystem(paths: Paths): System & { sandboxState(): Pr
       const [program] = argv;
       if (program && simulationFor(program)) return simulate(argv, options?.input);
       return runProgram(argv, options);
+    },
+    // Stream filters (zstd) change nothing on the host: they run for real here too.
+    pipeThrough(argv: readonly string[], options?: PipeOptions) {
+      const [program] = argv;
+      if (program && simulationFor(program)) throw new Error(`${program} is simulated in the sandbox and cannot be used as a stream filter`);
+      return pipeProgram(argv, options);
     },
     hostname,
     async hostFacts() {

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Paths } from '../paths.js';
 
 export interface RunOptions {
@@ -18,6 +19,30 @@ export interface RunResult {
   stderr: string;
   /** True when the sandbox recorded the program instead of running it. */
   simulated: boolean;
+}
+
+export interface PipeOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Aborting kills the program (SIGKILL). */
+  signal?: AbortSignal;
+}
+
+export interface PipedExit {
+  /** Exit code, or null when the program was killed by a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The end of what it wrote to stderr (at most 64 KiB). */
+  stderr: string;
+}
+
+/** A program used as a stream filter: write to stdin, read from stdout. */
+export interface PipedProgram {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  /** Settles when the program has exited; rejects when it cannot be started (not installed). */
+  readonly done: Promise<PipedExit>;
+  kill(): void;
 }
 
 export interface NetworkAddress {
@@ -62,6 +87,11 @@ export interface System {
   removeFile(file: string): Promise<void>;
   /** Run a program with an argv array. Never through a shell. */
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * Start a program as a stream filter (e.g. `zstd -c`), argv array, never through a
+   * shell. Runs for real in the sandbox too: only filters that change nothing on the host belong here.
+   */
+  pipeThrough(argv: readonly string[], options?: PipeOptions): PipedProgram;
   /** The box's hostname, cheaply (no other facts). */
   hostname(): Promise<string>;
   hostFacts(): Promise<HostFacts>;
