@@ -140,6 +140,29 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 4,
+    description: 'scheduler: each scheduled task, since when its schedule applies, and its last run',
+    sql: `
+      -- One row per scheduled task (auto-backup, auto-update …), kept by the daemon's
+      -- scheduler. Times are ISO 8601 UTC. A run is owed when the schedule's latest
+      -- occurrence is later than both the last run and "since", so a box that was off
+      -- catches up once, and a schedule changed at noon does not owe that morning's run.
+      CREATE TABLE schedules (
+        task_id TEXT PRIMARY KEY,
+        cron TEXT,                -- the expression counted from; NULL while disabled
+        zone TEXT NOT NULL,       -- the time zone it is counted in
+        since TEXT NOT NULL,      -- when this expression (in this zone) took effect
+        last_slot_at TEXT,        -- the scheduled time the last run stood for
+        last_reason TEXT CHECK (last_reason IN ('scheduled', 'catch-up')),
+        last_started_at TEXT,
+        last_finished_at TEXT,
+        last_status TEXT CHECK (last_status IN ('running', 'succeeded', 'failed', 'skipped', 'interrupted')),
+        last_job_id INTEGER,      -- no foreign key: job history is pruned
+        last_error_code TEXT
+      );
+    `,
+  },
+  {
     version: 5,
     description: 'backups: archives and their verification, restore drills; job progress',
     sql: `

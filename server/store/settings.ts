@@ -31,6 +31,13 @@ const definitions = {
     ]),
     default: null as null | { appId: string; previous: Record<string, unknown>; deadline: number; jobId: number; language: string },
   },
+  /**
+   * The maintenance window, in the box's time zone: unattended scheduled work (auto-update,
+   * auto-backup, auto-snapshot) starts only from windowStart ("HH:MM") for windowHours
+   * hours, wrapping past midnight; 24 = any time (see scheduler/window.ts).
+   */
+  'maintenance.windowStart': { schema: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }), default: '02:00' },
+  'maintenance.windowHours': { schema: Type.Integer({ minimum: 1, maximum: 24 }), default: 4 },
   'activation.activatedAt': { schema: Type.Union([Type.String(), Type.Null()]), default: null as string | null },
 } satisfies Record<string, { schema: TSchema; default: unknown }>;
 
