@@ -66,6 +66,8 @@ export interface TaskStatus {
   /** The scheduled time a run is owed for (missed, or due and waiting for the window). */
   pendingSlot: string | null;
   waitingForWindow: boolean;
+  /** The owed run will be made by the task's next run, which comes in the same window. */
+  folded: boolean;
   nextRunAt: string | null;
 }
 
@@ -335,6 +337,7 @@ export function createScheduler(deps: SchedulerDeps) {
             lastErrorCode: record?.lastErrorCode ?? null,
             pendingSlot: time(decided.owed),
             waitingForWindow: decided.waitingForWindow,
+            folded: decided.folded,
             nextRunAt: time(decided.nextRunAt),
           };
         }),
