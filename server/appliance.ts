@@ -10,6 +10,7 @@ import { createAppService } from './apps/app-service.js';
 import { allApps } from './apps/registry.js';
 import { createSavedParams } from './apps/saved-params.js';
 import { createWatchdog } from './apps/watchdog.js';
+import { createScheduler } from './scheduler/scheduler.js';
 import type { AnyAppDefinition } from './apps/types.js';
 import { createJobRunner } from './jobs/job-runner.js';
 import { createJobStore } from './jobs/job-store.js';
@@ -60,6 +61,8 @@ export function createAppliance(options: ApplianceOptions) {
   const env = { system, paths, settings, apps: options.apps ?? allApps, saved, notifications, now };
   const apps = createAppService({ env, runner });
   const watchdog = createWatchdog({ settings, apps, now });
+  // Tasks are defined by the features that own them; the daemon starts it, the CLI only reads its status.
+  const scheduler = createScheduler({ settings, db, system, now });
 
   return {
     paths,
@@ -78,6 +81,7 @@ export function createAppliance(options: ApplianceOptions) {
     notifications,
     apps,
     watchdog,
+    scheduler,
     now,
     close() {
       if (db.open) db.close();

@@ -54,13 +54,17 @@ export async function startDaemon(
     await revertUnconfirmed();
     const watchdogTimer = setInterval(revertUnconfirmed, watchdogCheckMs);
     watchdogTimer.unref();
+    appliance.scheduler.start({ log: app.log });
     const running = app;
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
         clearInterval(purge);
         clearInterval(watchdogTimer);
+        // No new scheduled runs from here; one in progress ends and is recorded.
+        const schedulerStopped = appliance.scheduler.stop();
         await running.close();
+        await schedulerStopped;
         // A job half done is worse than a late exit; systemd's stop timeout bounds the wait.
         await appliance.runner.idle();
         appliance.close();

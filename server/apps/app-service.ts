@@ -5,7 +5,6 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import { appLock, maintenanceLock } from '../jobs/locks.js';
 import { applyConfiguration, currentValues, readStatus } from './app-state.js';
 import { paramMeta, secretKeeping, secretParams, validateParams } from './params.js';
-import type { SavedParams } from './saved-params.js';
 import type { AppDetail as AppDetailWithRuns, AppSummary, ParamDescription } from '../schemas/apps.js';
 import type { AnyAppDefinition, AppEnvironment, AppStatus } from './types.js';
 

@@ -121,6 +121,12 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     });
 
   program
+    .command('schedule')
+    .description(t('cli:schedule.description'))
+    .option('--json', t('cli:info.json'))
+    .action(action(async (o: { json?: boolean }) => (await import('./commands/schedule.js')).scheduleCommand(ctx, { ...o, root: root() })));
+
+  program
     .command('config')
     .description(t('cli:config.description'))
     .action(action(async () => (await import('./commands/config-menu.js')).configMenuCommand(ctx, { root: root() })));

@@ -59,7 +59,8 @@ function refuseNewerSchema(file: string, supported: number) {
   }
 }
 
-function migrate(db: Db, known: readonly Migration[]) {
+/** Applies pending migrations to an open database (also after a restore brought an older one). */
+export function migrate(db: Db, known: readonly Migration[] = migrations) {
   const current = db.pragma('user_version', { simple: true }) as number;
   const pending = [...known].filter((m) => m.version > current).sort((a, b) => a.version - b.version);
   if (pending.length === 0) return;

@@ -1,6 +1,6 @@
-import { createAppliance, type Appliance } from '../../appliance.js';
+import { createAppliance } from '../../appliance.js';
 import type { Translate } from '../../i18n.js';
-import { createScheduler, type Scheduler, type SchedulerStatus, type TaskStatus } from '../../scheduler/scheduler.js';
+import type { SchedulerStatus, TaskStatus } from '../../scheduler/scheduler.js';
 import type { CliContext } from '../context.js';
 import { exitCodes } from '../exit-codes.js';
 import { sanitizeLine } from '../menu/text.js';
@@ -62,20 +62,11 @@ export function renderSchedule(t: Translate, status: SchedulerStatus): string {
   return out.join('\n') + '\n';
 }
 
-/**
- * The appliance's scheduler, which knows the tasks the features define. Until the
- * appliance builds one, a scheduler without tasks still shows the zone and the window.
- */
-function schedulerOf(appliance: Appliance): Scheduler {
-  const built = (appliance as Appliance & { scheduler?: Scheduler }).scheduler;
-  return built ?? createScheduler({ settings: appliance.settings, db: appliance.db, system: appliance.system, now: appliance.now });
-}
-
 /** `hearth schedule [--json]`: scheduled tasks, their last and next runs, and the maintenance window. */
 export async function scheduleCommand(ctx: CliContext, options: { root?: string; json?: boolean }): Promise<number> {
   const appliance = createAppliance({ root: resolveRoot(options.root, ctx.env), systemKind: resolveSystemKind(undefined, ctx.env) });
   try {
-    const status = await schedulerOf(appliance).status();
+    const status = await appliance.scheduler.status();
     ctx.stdout(options.json ? JSON.stringify(status, null, 2) + '\n' : renderSchedule(ctx.t, status));
     return exitCodes.ok;
   } finally {
