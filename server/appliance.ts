@@ -11,6 +11,7 @@ import { allApps } from './apps/registry.js';
 import { createSavedParams } from './apps/saved-params.js';
 import { createWatchdog } from './apps/watchdog.js';
 import { createScheduler } from './scheduler/scheduler.js';
+import { createBackupService } from './backup/backup-service.js';
 import type { AnyAppDefinition } from './apps/types.js';
 import { createJobRunner } from './jobs/job-runner.js';
 import { createJobStore } from './jobs/job-store.js';
@@ -63,6 +64,7 @@ export function createAppliance(options: ApplianceOptions) {
   const watchdog = createWatchdog({ settings, apps, now });
   // Tasks are defined by the features that own them; the daemon starts it, the CLI only reads its status.
   const scheduler = createScheduler({ settings, db, system, now });
+  const backups = createBackupService({ db, env, runner, notifications, scheduler });
 
   return {
     paths,
@@ -82,6 +84,7 @@ export function createAppliance(options: ApplianceOptions) {
     apps,
     watchdog,
     scheduler,
+    backups,
     now,
     close() {
       if (db.open) db.close();

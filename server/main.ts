@@ -32,6 +32,8 @@ export async function startDaemon(
   try {
     appliance.sessions.purgeExpired();
     appliance.runner.reapInterrupted();
+    // A restore a crash interrupted is finished or undone before anything is served.
+    await appliance.backups.recover((message) => process.stderr.write(message + '\n'));
     if (appliance.system.kind === 'sandbox') await seedSandboxRoot(appliance.paths);
     const setupCode = await appliance.owner.prepareSetupCode();
     const tls = options.https ? await ensureTlsCertificate(appliance.system, appliance.paths) : undefined;

@@ -52,6 +52,19 @@ export async function backupSettings(env: AppEnvironment) {
 
 export type BackupSettings = Awaited<ReturnType<typeof backupSettings>>;
 
+/** The schedule part of the settings, read synchronously for the scheduler's every decision. */
+export function backupSchedule(env: Pick<AppEnvironment, 'saved'>) {
+  const saved = env.saved.get(backupsAppId) ?? {};
+  const value = <T>(id: keyof typeof backupParams.properties): T =>
+    (saved[id] ?? (backupParams.properties[id] as { default?: unknown }).default) as T;
+  return {
+    autoBackup: value<boolean>('autoBackup'),
+    backupTime: value<string>('backupTime'),
+    everyDays: value<number>('everyDays'),
+    drill: value<boolean>('drill'),
+  };
+}
+
 /**
  * Where backups go and how: destination, contents, compression, encryption, how many
  * to keep, the automatic schedule and when to worry. Backups themselves are jobs
