@@ -14,6 +14,7 @@ import { appVersion } from '../paths.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Db } from '../store/database.js';
 import { schemaVersion } from '../store/database.js';
+import { faultPoint } from '../system/fault-injection.js';
 import { extractEntry, readManifest, verifyArchive, writeArchiveToFile, type ArchiveProgress, type ArchiveSource } from './archive/index.js';
 import { archiveName, parseArchiveName } from './archive-names.js';
 import { createArchiveRecords, type ArchiveRecord } from './archive-records.js';
@@ -104,6 +105,14 @@ export function createBackupService(deps: {
       }).trim(),
     );
 
+    // Debris of a backup that a crash or power cut interrupted: never listed, now removed.
+    for (const entry of await system.listDirectory(destination)) {
+      if (entry.type === 'file' && entry.name.endsWith('.partial') && parseArchiveName(entry.name.slice(0, -'.partial'.length))) {
+        await system.removeFile(path.join(destination, entry.name));
+        job.info(job.t('backup:log.partialRemoved', { name: entry.name }));
+      }
+    }
+
     const work = path.join(paths.stateDir, 'tmp', `backup-${job.id}`);
     await system.makeDirectory(work, { mode: 0o700 });
     try {
@@ -127,7 +136,10 @@ export function createBackupService(deps: {
         compression,
         level,
         ...(passphrase ? { passphrase } : {}),
-        onProgress: (progress) => job.progress(toJobProgress(progress)),
+        onProgress: (progress) => {
+          job.progress(toJobProgress(progress));
+          if (progress.phase === 'write' && progress.bytesDone > progress.bytesTotal / 2) faultPoint('backup:writing');
+        },
       });
       for (const skipped of result.skipped) job.output('err', job.t('backup:log.skipped', { path: skipped.path, reason: skipped.reason }));
       const record: ArchiveRecord = {
@@ -343,10 +355,13 @@ export function createBackupService(deps: {
       return runner.start({ appId: backupsAppId, action: 'create', ...starter, params: redacted(request), locks: backupLocks }, (job) => createBackup(job, request));
     },
 
-    async verify(name: string, options: { passphrase?: string; destination?: string }, starter: Starter) {
-      const found = await findArchive(name, options.destination);
+    /** Verifies an archive file on the box (absolute, under the root) against its manifest. */
+    async verify(file: string, options: { passphrase?: string }, starter: Starter) {
       const passphrase = options.passphrase ?? (await backupSettings(env)).passphrase;
-      return runner.start({ appId: backupsAppId, action: 'verify', ...starter, params: { name }, locks: backupLocks }, (job) => verifyInto(job, found.dir, found.name, passphrase));
+      const [dir, name] = [path.dirname(file), path.basename(file)];
+      return runner.start({ appId: backupsAppId, action: 'verify', ...starter, params: { file: displayPath(system, file) }, locks: backupLocks }, (job) =>
+        verifyInto(job, dir, name, passphrase),
+      );
     },
 
     drill(starter: Starter) {

@@ -44,6 +44,8 @@ export async function checkDestination(
   options: { neededBytes: number; allowSystemDisk: boolean },
 ): Promise<{ availableBytes: number }> {
   const display = displayPath(system, dir);
+  // The default, inside the state directory, is Hearth's own to create; a drive's folder is not.
+  if (isInside(system.paths.stateDir, dir)) await system.makeDirectory(dir, { mode: 0o700 });
   if ((await system.pathType(dir)) !== 'directory') throw new HearthError('HEARTH_ERR_BACKUP_DEST_MISSING', { path: display });
 
   const [destination, systemDisk] = await Promise.all([mountOf(system, dir), mountOf(system, system.paths.root)]);

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import type { AppEnvironment } from '../apps/types.js';
 import { reapplySavedApps } from '../apps/reapply.js';
 import { HearthError, isHearthError } from '../errors.js';
+import { faultPoint } from '../system/fault-injection.js';
 import { formatBytes } from '../format.js';
 import type { JobContext } from '../jobs/job-context.js';
 import type { JobRunner } from '../jobs/job-runner.js';
@@ -82,7 +83,7 @@ export async function restoreFromArchive(job: JobContext, ctx: RestoreContext, f
     stateFiles: [],
   };
   const stage = path.join(workDir, 'stage');
-  await system.makeDirectory(workDir, { mode: 0o700 });
+  await system.makeDirectory(stage, { mode: 0o700 });
   await system.makeDirectory(path.dirname(paths.dataDir));
   await writeJournal(system, journal);
 
@@ -101,6 +102,14 @@ export async function restoreFromArchive(job: JobContext, ctx: RestoreContext, f
       return;
     }
 
+    // An older database is brought up to this version in staging, before anything live changes.
+    const staged = new Database(path.join(stage, 'state', 'hearth.db'), { fileMustExist: true });
+    try {
+      migrate(staged);
+    } finally {
+      staged.close();
+    }
+
     // The pre-restore state, complete before anything live changes.
     await db.backup(path.join(workDir, 'pre-restore.db'));
     for (const relative of stateFiles) {
@@ -110,6 +119,7 @@ export async function restoreFromArchive(job: JobContext, ctx: RestoreContext, f
     }
     journal.phase = 'swapping';
     await writeJournal(system, journal);
+    faultPoint('restore:swapping');
   } catch (error) {
     await cleanUp(ctx, journal).catch(() => {});
     throw error;
@@ -118,15 +128,16 @@ export async function restoreFromArchive(job: JobContext, ctx: RestoreContext, f
   let step = 'swap';
   try {
     await swapIn(job, ctx, journal, stage);
-    step = 'migrate';
-    migrate(db);
+    faultPoint('restore:swapped');
     step = 'apps';
     job.info(job.t('backup:log.restoreReapplying'));
     await reapplySavedApps(job, env);
+    faultPoint('restore:reapplied');
     step = 'health';
     healthCheck(db);
     journal.phase = 'committed';
     await writeJournal(system, journal);
+    faultPoint('restore:committed');
   } catch (error) {
     const failure = isHearthError(error) ? error : new HearthError('HEARTH_ERR_INTERNAL', {}, { cause: error });
     job.output('err', job.t(`errors:${failure.code}`, failure.params));
@@ -142,13 +153,10 @@ export async function restoreFromArchive(job: JobContext, ctx: RestoreContext, f
 async function swapIn(job: JobContext, ctx: RestoreContext, journal: RestoreJournal, stage: string): Promise<void> {
   const { db, env } = ctx;
   const { system, paths } = env;
-  // The owner stays logged in: the sessions of the current accounts are carried over by user name.
-  const sessions = db
-    .prepare<[], Record<string, unknown> & { username: string }>('SELECT s.*, u.username FROM sessions s JOIN users u ON u.id = s.user_id')
-    .all();
 
   if (journal.dataDir && journal.dataStaging) {
     if (await system.pathType(journal.dataDir)) await system.rename(journal.dataDir, journal.dataAside!);
+    faultPoint('restore:data-aside');
     await system.rename(journal.dataStaging, journal.dataDir);
     job.info(job.t('backup:log.restoreDataSwapped'));
   }
@@ -160,21 +168,53 @@ async function swapIn(job: JobContext, ctx: RestoreContext, journal: RestoreJour
     const staged = await system.readFile(path.join(stage, 'state', relative));
     if (staged !== undefined) await system.writeFile(path.join(paths.stateDir, relative), staged, { mode: relative === 'tls/cert.pem' ? 0o644 : 0o600 });
   }
-  const restored = new Database(path.join(stage, 'state', 'hearth.db'), { readonly: true, fileMustExist: true });
-  try {
-    await restored.backup(paths.database);
-  } finally {
-    restored.close();
-  }
-  const userIds = new Map(db.prepare<[], { id: number; username: string }>('SELECT id, username FROM users').all().map((u) => [u.username, u.id]));
-  const insert = db.prepare(
-    'INSERT OR IGNORE INTO sessions (id_hash, user_id, created_at, last_seen_at, absolute_expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-  for (const session of sessions) {
-    const userId = userIds.get(session.username);
-    if (userId !== undefined) insert.run(session.id_hash, userId, session.created_at, session.last_seen_at, session.absolute_expires_at, session.ip, session.user_agent);
-  }
+  faultPoint('restore:before-database');
+  await replaceDatabase(db, path.join(stage, 'state', 'hearth.db'), paths.database);
   job.info(job.t('backup:log.restoreDatabaseSwapped'));
+}
+
+/**
+ * What a restore does not turn back: the box's own recent life — its jobs and their
+ * logs (this restore among them, with its locks), schedules, the backups it knows and
+ * the notifications it sent — and the owner's open sessions (matched by user name).
+ * Settings, accounts, app configuration and secrets come from the archive.
+ */
+const operationalTables = ['jobs', 'job_log', 'locks', 'schedules', 'backup_archives', 'backup_drills', 'notifications', 'notification_deliveries'];
+
+/**
+ * Replaces the live database with `replacement` (a file of this schema version) through
+ * SQLite's backup API — the daemon's open connection sees it at once — after carrying
+ * the operational tables of the live database over into the replacement.
+ */
+async function replaceDatabase(live: Db, replacement: string, liveFile: string): Promise<void> {
+  const target = new Database(replacement, { fileMustExist: true });
+  try {
+    target.pragma('foreign_keys = OFF');
+    const sessions = live
+      .prepare<[], Record<string, unknown> & { username: string }>('SELECT s.*, u.username FROM sessions s JOIN users u ON u.id = s.user_id')
+      .all();
+    target.transaction(() => {
+      for (const table of operationalTables) {
+        target.exec(`DELETE FROM ${table}`);
+        const rows = live.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>;
+        if (rows.length === 0) continue;
+        const columns = Object.keys(rows[0]!);
+        const insert = target.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`);
+        for (const row of rows) insert.run(row);
+      }
+      const userIds = new Map(target.prepare<[], { id: number; username: string }>('SELECT id, username FROM users').all().map((u) => [u.username, u.id]));
+      const insertSession = target.prepare(
+        'INSERT OR IGNORE INTO sessions (id_hash, user_id, created_at, last_seen_at, absolute_expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const session of sessions) {
+        const userId = userIds.get(session.username);
+        if (userId !== undefined) insertSession.run(session.id_hash, userId, session.created_at, session.last_seen_at, session.absolute_expires_at, session.ip, session.user_agent);
+      }
+    })();
+    await target.backup(liveFile);
+  } finally {
+    target.close();
+  }
 }
 
 function healthCheck(db: Db): void {
@@ -195,14 +235,7 @@ async function rollBack(job: JobContext | undefined, ctx: RestoreContext, journa
   const { env } = ctx;
   const { system, paths } = env;
   const pre = path.join(journal.workDir, 'pre-restore.db');
-  if ((await system.pathType(pre)) === 'file') {
-    const previous = new Database(pre, { readonly: true, fileMustExist: true });
-    try {
-      await previous.backup(paths.database);
-    } finally {
-      previous.close();
-    }
-  }
+  if ((await system.pathType(pre)) === 'file') await replaceDatabase(ctx.db, pre, paths.database);
   for (const relative of journal.stateFiles) {
     const saved = await system.readFile(path.join(journal.workDir, 'pre-state', relative));
     const live = path.join(paths.stateDir, relative);

@@ -120,6 +120,40 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
       setExit(await (await import('./commands/watchdog.js')).watchdogCommand(ctx, action, { ...o, root: root() }));
     });
 
+  const backup = program
+    .command('backup')
+    .description(t('cli:backup.description'))
+    .option('--dest <dir>', t('cli:backup.dest'))
+    .option('--data', t('cli:backup.data'))
+    .option('--no-data', t('cli:backup.noData'))
+    .option('--compress <kind>', t('cli:backup.compress'))
+    .option('--level <n>', t('cli:backup.level'))
+    .option('--passphrase-file <file>', t('cli:backup.passphraseFile'))
+    .option('--json', t('cli:apps.runJson'))
+    .action(action(async (o: object) => (await import('./commands/backup.js')).backupCommand(ctx, { ...o, root: root() })));
+  backup
+    .command('verify <file>')
+    .description(t('cli:backup.verifyDescription'))
+    .option('--passphrase-file <file>', t('cli:backup.passphraseFile'))
+    .option('--json', t('cli:apps.runJson'))
+    .action(async (file: string, o: object) => setExit(await (await import('./commands/backup.js')).verifyCommand(ctx, file, { ...o, root: root() })));
+
+  program
+    .command('backups')
+    .description(t('cli:backup.listDescription'))
+    .option('--dest <dir>', t('cli:backup.dest'))
+    .option('--json', t('cli:info.json'))
+    .action(action(async (o: object) => (await import('./commands/backup.js')).backupsCommand(ctx, { ...o, root: root() })));
+
+  program
+    .command('restore <file>')
+    .description(t('cli:backup.restoreDescription'))
+    .option('--passphrase-file <file>', t('cli:backup.passphraseFile'))
+    .option('--dry-run', t('cli:backup.dryRun'))
+    .option('--no-data', t('cli:backup.restoreNoData'))
+    .option('--json', t('cli:apps.runJson'))
+    .action(async (file: string, o: object) => setExit(await (await import('./commands/backup.js')).restoreCommand(ctx, file, { ...o, root: root() })));
+
   program
     .command('schedule')
     .description(t('cli:schedule.description'))

@@ -1,4 +1,4 @@
-import { appendFile, lstat, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, lstat, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside, type Paths } from '../paths.js';
 import { ensureDirectory, fsyncDirectory, replaceSymlink, writeFileAtomic } from './atomic-write.js';
@@ -58,6 +58,26 @@ export function localFiles(paths: Paths) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
         throw error;
       }
+    },
+    async makeDirectory(dir: string, options: { mode?: number } = {}) {
+      await ensureDirectory(confine(dir), options.mode);
+    },
+    async rename(from: string, to: string) {
+      const source = confine(from);
+      const target = confine(to);
+      await rename(source, target);
+      await fsyncDirectory(path.dirname(target));
+      if (path.dirname(source) !== path.dirname(target)) await fsyncDirectory(path.dirname(source));
+    },
+    async removeTree(dir: string) {
+      const target = confine(dir);
+      if (target === paths.root || target === paths.stateDir || isInside(target, paths.stateDir)) {
+        throw new Error(`refusing to remove ${dir}: it holds the appliance's state`);
+      }
+      await rm(target, { recursive: true, force: true });
+      await fsyncDirectory(path.dirname(target)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
     },
     async removeFile(file: string) {
       const target = confine(file);

@@ -83,6 +83,12 @@ export interface System {
   listDirectory(dir: string): Promise<Array<{ name: string; type: 'directory' | 'file' | 'symlink' | 'other'; size: number; mtimeMs: number }>>;
   /** What is at a path under the root: a directory, a file, something else, or nothing (undefined). */
   pathType(file: string): Promise<'directory' | 'file' | 'other' | undefined>;
+  /** mkdir -p under the root, durably (each new directory's parent is fsynced). */
+  makeDirectory(dir: string, options?: { mode?: number }): Promise<void>;
+  /** Rename under the root (same filesystem), then fsync both directories. */
+  rename(from: string, to: string): Promise<void>;
+  /** rm -rf under the root; refuses the root itself and the state directory. No error when it is gone. */
+  removeTree(dir: string): Promise<void>;
   /** Remove a file under the root (durably); no error when it is already gone. */
   removeFile(file: string): Promise<void>;
   /** Run a program with an argv array. Never through a shell. */

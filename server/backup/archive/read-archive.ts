@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar, { type Header } from 'tar-stream';
 import { HearthError } from '../../errors.js';
-import { ageMagic } from './age.js';
+import { AgeDecrypt, ageMagic, readAgeHeader } from './age.js';
 import { checkEntryPath, printable } from './entry-path.js';
 import { manifestName, maxManifestBytes, type Compression, type EntryType, type Manifest, type ManifestEntry } from './format.js';
 import { formatMtime, parseManifest, parsePaxTime } from './manifest.js';
 import type { ProgressReporter } from './progress.js';
-import { decompressStage, decryptSource, gzipLayerError, LayerError, peek, type ArchiveSystem } from './stages.js';
+import { LayerError } from './layer-error.js';
+import { decompressStage, gzipLayerError, peek, type ArchiveSystem } from './stages.js';
 
 export interface ReadOptions {
   system: ArchiveSystem;
@@ -72,7 +73,7 @@ export interface WalkOptions extends ReadOptions {
  * Counts the tar bytes coming out of decompression and stops the stream past a cap:
  * before the manifest is read, what a manifest may weigh; after, what the manifest's
  * entries can take in tar headers and blocks. So a decompression bomb — gigabytes of
- * zeros between entries, where no header announces them — stops within a chunk of
+ * zeros between entries, where no header announces them — stops within 1 MiB of
  * the cap instead of after the whole stream. Keeps the last 1 KiB to check that the
  * archive ends with tar's end-of-archive blocks.
  */
@@ -81,7 +82,7 @@ class TarGuard extends Transform {
   private tail: Buffer = Buffer.alloc(0);
 
   constructor(private cap: number) {
-    super({ highWaterMark: 256 * 1024 });
+    super({ highWaterMark: 64 * 1024 });
   }
 
   setCap(cap: number): void {
@@ -208,24 +209,14 @@ async function readAll(stream: AsyncIterable<Buffer>, size: number): Promise<Buf
  */
 export async function walkArchive(file: string, options: WalkOptions): Promise<{ manifest: Manifest; layers: ArchiveLayers }> {
   const handle = await open(file, 'r');
-  const magic = Buffer.alloc(ageMagic.length);
-  let source: Readable;
-  try {
-    await handle.read(magic, 0, magic.length, 0);
-    source = handle.createReadStream({ start: 0, highWaterMark: 256 * 1024 });
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
-  const encrypted = magic.equals(ageMagic);
-  const stages = new Map<object, 'file' | 'age' | 'compression' | 'guard' | 'tar'>([[source, 'file']]);
+  const stages = new Map<object, 'file' | 'age' | 'compression' | 'guard' | 'tar'>();
   const failures = new Map<object, Error>();
+  const streams: Array<Readable | Writable> = [];
+  const pipelines: Array<Promise<void>> = [];
   let current: string = manifestName;
   let manifest: Manifest | undefined;
   let layers: ArchiveLayers | undefined;
-  let finished = false;
-  const streams: Readable[] = [source];
-  let pipelineDone: Promise<void> = Promise.resolve();
+  let sawHeader = false;
   let compression: Compression = 'none';
 
   const explain = (error: unknown): unknown => {
@@ -248,8 +239,9 @@ export async function walkArchive(file: string, options: WalkOptions): Promise<{
     if (cause instanceof HearthError) return cause;
     if (layer === 'compression' && compression === 'gzip' && !(cause instanceof LayerError)) cause = gzipLayerError(cause as NodeJS.ErrnoException);
     if (!(cause instanceof LayerError) && (layer === 'tar' || (layer === undefined && cause instanceof Error && isTarError(cause)))) {
+      // Not even one tar header: this is not a tar, let alone a Hearth backup.
+      if (!sawHeader) return new HearthError('HEARTH_ERR_ARCHIVE_NOT_HEARTH', {}, { cause });
       const message = (cause as Error).message;
-      if (!manifest && /Invalid tar header/.test(message)) return new HearthError('HEARTH_ERR_ARCHIVE_NOT_HEARTH', {}, { cause });
       cause = new LayerError('tar', /Unexpected end of data/.test(message) ? 'truncated' : 'corrupt', message, { cause });
     }
     if (cause instanceof LayerError) {
@@ -259,14 +251,33 @@ export async function walkArchive(file: string, options: WalkOptions): Promise<{
     return cause;
   };
 
+  const watch = (stream: Readable | Writable, stage: 'file' | 'age' | 'compression' | 'guard' | 'tar') => {
+    stages.set(stream, stage);
+    streams.push(stream);
+    const record = (error: Error) => failures.has(stream) || failures.set(stream, error);
+    stream.on('error', record);
+    // A decompressor that failed after giving all it could (ProgramStage with keepOutput).
+    stream.on('failure', record);
+  };
+
   try {
-    let plaintext: Readable = source;
+    const magic = Buffer.alloc(ageMagic.length);
+    await handle.read(magic, 0, magic.length, 0);
+    const encrypted = magic.equals(ageMagic);
+    let plaintext: Readable;
     if (encrypted) {
       if (!options.passphrase) throw new HearthError('HEARTH_ERR_ARCHIVE_PASSPHRASE_REQUIRED');
-      source.on('error', (error) => failures.set(source, error));
-      plaintext = await decryptSource(source, options.passphrase);
-      stages.set(plaintext, 'age');
-      streams.push(plaintext);
+      const { fileKey, payloadStart } = await readAgeHeader(handle, options.passphrase);
+      const source = handle.createReadStream({ start: payloadStart, highWaterMark: 256 * 1024 });
+      const decrypt = new AgeDecrypt(fileKey);
+      watch(source, 'file');
+      watch(decrypt, 'age');
+      // Its own pipeline: the compression is known only once the first plaintext bytes are.
+      pipelines.push(pipeline(source, decrypt));
+      plaintext = decrypt;
+    } else {
+      plaintext = handle.createReadStream({ start: 0, highWaterMark: 256 * 1024 });
+      watch(plaintext, 'file');
     }
     const { head, stream } = await peek(plaintext, 4);
     compression = head.subarray(0, 4).equals(zstdMagic) ? 'zstd' : head.subarray(0, 2).equals(gzipMagic) ? 'gzip' : 'none';
@@ -274,26 +285,27 @@ export async function walkArchive(file: string, options: WalkOptions): Promise<{
     const decompress = decompressStage(options.system, compression, options.signal);
     const guard = new TarGuard(maxManifestBytes + 64 * 1024);
     const extract = tar.extract();
-    stages.set(decompress, 'compression');
-    stages.set(guard, 'guard');
-    stages.set(extract, 'tar');
-    for (const [stream] of stages) (stream as Readable).on('error', (error: Error) => failures.has(stream) || failures.set(stream, error));
-    streams.push(stream, decompress, guard, extract as unknown as Readable);
-    pipelineDone = pipeline(stream, decompress, guard, extract, { signal: options.signal });
-    pipelineDone.catch(() => {});
+    watch(decompress, 'compression');
+    watch(guard, 'guard');
+    watch(extract as unknown as Writable, 'tar');
+    pipelines.push(pipeline(stream, decompress, guard, extract, { signal: options.signal }));
+    for (const running of pipelines) running.catch(() => {});
 
     const listed = new Map<string, ManifestEntry>();
     const seen = new Map<string, ManifestEntry>();
     let stopped = false;
     const progress = options.progress;
     for await (const entryStream of extract) {
+      sawHeader = true;
       if (!manifest) {
         const header = normalizeHeader(entryStream.header);
         if (header.path !== manifestName || header.type !== 'file') throw new HearthError('HEARTH_ERR_ARCHIVE_NOT_HEARTH');
         if (header.size > maxManifestBytes) throw new HearthError('HEARTH_ERR_ARCHIVE_MANIFEST_INVALID', { reason: 'too large' });
         manifest = parseManifest(await readAll(entryStream as AsyncIterable<Buffer>, header.size));
         checkLimits(manifest, options.limits);
-        guard.setCap(guard.bytes + tarBytesBound(manifest));
+        // What the parser has not consumed yet is in the guard's count already: 1 MiB of slack covers
+        // the stages' buffers, so an entry whose header lies is refused for that, not for the cap.
+        guard.setCap(guard.bytes + tarBytesBound(manifest) + 1024 * 1024);
         for (const entry of manifest.entries) listed.set(entry.path, entry);
         progress?.totals(manifest.totals.bytes, manifest.totals.entries);
         if ((await options.onManifest?.(manifest, layers)) === 'stop') {
@@ -319,9 +331,16 @@ export async function walkArchive(file: string, options: WalkOptions): Promise<{
         break;
       }
     }
-    if (!manifest) throw new HearthError('HEARTH_ERR_ARCHIVE_NOT_HEARTH');
+    if (!manifest) {
+      // No entry at all: a layer above the tar that failed says more than "not a backup".
+      const failed = [...failures.values()].find((failure) => !isConsequence(failure));
+      throw failed ?? new HearthError('HEARTH_ERR_ARCHIVE_NOT_HEARTH');
+    }
     if (!stopped) {
-      await pipelineDone;
+      await Promise.all(pipelines);
+      // The tar ended cleanly, but a layer above it may have stopped early.
+      const failed = [...failures.values()].find((failure) => !isConsequence(failure));
+      if (failed) throw failed;
       if (options.complete) {
         for (const entry of manifest.entries) {
           if (!seen.has(entry.path)) throw new HearthError('HEARTH_ERR_ARCHIVE_MISSING_ENTRY', { path: entry.path });
@@ -331,14 +350,12 @@ export async function walkArchive(file: string, options: WalkOptions): Promise<{
       }
     }
     progress?.finish();
-    finished = true;
     return { manifest, layers };
   } catch (error) {
     throw explain(error);
   } finally {
-    if (!finished) for (const stream of streams) stream.destroy();
-    else for (const stream of streams) if (!stream.destroyed) stream.destroy();
-    await pipelineDone.catch(() => {});
+    for (const stream of streams) if (!stream.destroyed) stream.destroy();
+    await Promise.allSettled(pipelines);
     await handle.close().catch(() => {});
   }
 }

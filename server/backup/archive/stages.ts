@@ -3,11 +3,13 @@ import { constants as zlibConstants, createGunzip, createGzip } from 'node:zlib'
 import { HearthError } from '../../errors.js';
 import { ProgramNotFoundError } from '../../system/run-program.js';
 import type { PipedExit, PipedProgram, System } from '../../system/index.js';
-import { decryptStream, encryptStream } from './age.js';
+import { LayerError } from './layer-error.js';
 import type { Compression } from './format.js';
 
 /** All the archive engine needs from the system boundary: zstd as a stream filter. */
 export type ArchiveSystem = Pick<System, 'pipeThrough'>;
+
+export { LayerError };
 
 /** zstd's own default: ~4× faster than gzip -6 for a smaller result (docs/backup-format.md). */
 export const defaultZstdLevel = 3;
@@ -24,34 +26,24 @@ export function compressionLevel(compression: Compression, level: number | null 
 }
 
 /**
- * A damaged or cut-off layer, found while reading. The reader turns it into
- * HEARTH_ERR_ARCHIVE_TRUNCATED / _CORRUPT with the entry it was reading at the time.
- */
-export class LayerError extends Error {
-  constructor(
-    readonly layer: 'age' | 'zstd' | 'gzip' | 'tar',
-    readonly kind: 'truncated' | 'corrupt',
-    detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${layer} ${kind}: ${detail}`, options);
-    this.name = 'LayerError';
-  }
-}
-
-/**
  * A program (zstd) as one Duplex stage of a pipeline. Backpressure goes both ways
  * (stdout is paused while the next stage is full; writes wait for stdin to drain).
- * The readable side ends only once the program has exited with status 0, so a
- * failing program is an error of this stage, never a clean end of its output.
+ * The readable side ends only once the program has exited, so its status is known
+ * before the next stage sees the end. A failure destroys the stage — or, with
+ * `keepOutput` (decompression), ends its output normally after everything the
+ * program did produce, and is reported as the stage's `failure` (and a 'failure'
+ * event): the reader still gets what came before the damage (the manifest of a
+ * truncated archive) and must check `failure` before trusting the end.
  */
-class ProgramStage extends Duplex {
+export class ProgramStage extends Duplex {
   private exited = false;
+  failure: Error | undefined;
 
   constructor(
     private readonly program: PipedProgram,
     failure: (exit: PipedExit) => Error | undefined,
     notStarted: (error: unknown) => Error,
+    keepOutput = false,
   ) {
     super({ readableHighWaterMark: 256 * 1024, writableHighWaterMark: 256 * 1024 });
     program.stdout.on('data', (chunk: Buffer) => {
@@ -65,8 +57,12 @@ class ProgramStage extends Duplex {
         this.exited = true;
         if (this.destroyed) return;
         const error = failure(exit);
-        if (error) this.destroy(error);
-        else this.push(null);
+        if (error && !keepOutput) return this.destroy(error);
+        if (error) {
+          this.failure = error;
+          this.emit('failure', error);
+        }
+        this.push(null);
       },
       (error: unknown) => {
         this.exited = true;
@@ -126,6 +122,7 @@ export function decompressStage(system: ArchiveSystem, compression: Compression,
       return new LayerError('zstd', /premature end|truncated|unexpected end/i.test(message) ? 'truncated' : 'corrupt', message || `exit ${exit.code ?? exit.signal}`);
     },
     programNotStarted('zstd'),
+    true,
   );
 }
 
@@ -136,115 +133,43 @@ export function gzipLayerError(error: NodeJS.ErrnoException & { errno?: number }
 }
 
 /**
- * An age encryption stage for a Node pipeline. The age-encryption package works on
- * web streams: an identity TransformStream takes the plaintext in, the package's
- * stream gives the ciphertext out; both sides respect backpressure (one chunk of
- * 64 KiB in flight).
- */
-export async function encryptStage(passphrase: string, workFactor?: number): Promise<Duplex> {
-  const plaintext = new TransformStream<Uint8Array, Uint8Array>();
-  const ciphertext = await encryptStream(plaintext.readable, passphrase, workFactor);
-  return webDuplex(plaintext.writable, ciphertext);
-}
-
-function webDuplex(writable: WritableStream<Uint8Array>, readable: ReadableStream<Uint8Array>): Duplex {
-  const writer = writable.getWriter();
-  const reader = readable.getReader();
-  return new Duplex({
-    write(chunk: Buffer, _encoding, callback) {
-      writer.ready.then(() => writer.write(chunk)).then(() => callback(), callback);
-    },
-    final(callback) {
-      writer.close().then(() => callback(), callback);
-    },
-    read() {
-      reader.read().then(
-        ({ done, value }) => this.push(done ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
-        (error: Error) => this.destroy(error),
-      );
-    },
-    destroy(error, callback) {
-      writer.abort(error ?? undefined).catch(() => {});
-      reader.cancel(error ?? undefined).catch(() => {});
-      callback(error);
-    },
-  });
-}
-
-/**
- * Decrypts an age file read through `source` (a Node stream of the whole file):
- * resolves once the header is read and the passphrase accepted, with a Node stream
- * of the plaintext. Damage in the payload is a LayerError of that stream: "truncated"
- * when the file had already been read to its end (the last chunk's tag fails when
- * the file was cut), "corrupt" otherwise.
- */
-export async function decryptSource(source: Readable, passphrase: string): Promise<Readable> {
-  let sourceEnded = false;
-  source.once('end', () => {
-    sourceEnded = true;
-  });
-  const plaintext = await decryptStream(Readable.toWeb(source) as ReadableStream<Uint8Array>, passphrase);
-  const reader = plaintext.getReader();
-  return new Readable({
-    highWaterMark: 256 * 1024,
-    read() {
-      reader.read().then(
-        ({ done, value }) => this.push(done ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
-        (error: unknown) => {
-          if (error instanceof HearthError || error instanceof LayerError) return this.destroy(error);
-          const detail = error instanceof Error ? error.message : String(error);
-          this.destroy(new LayerError('age', sourceEnded ? 'truncated' : 'corrupt', detail, { cause: error }));
-        },
-      );
-    },
-    destroy(error, callback) {
-      reader.cancel(error ?? undefined).catch(() => {});
-      source.destroy();
-      callback(error);
-    },
-  });
-}
-
-/**
  * Reads the first `count` bytes of a stream without losing them: resolves with those
- * bytes and a stream that yields everything, them included.
+ * bytes and a stream that yields everything, them included. The bytes are put back
+ * (unshift) inside the 'readable' handler itself: one tick later the stream may
+ * already have ended and destroyed itself.
  */
-export async function peek(source: Readable, count: number): Promise<{ head: Buffer; stream: Readable }> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let ended = false;
-  await new Promise<void>((resolve, reject) => {
+export function peek(source: Readable, count: number): Promise<{ head: Buffer; stream: Readable }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const cleanup = () => {
+      source.off('readable', onReadable);
+      source.off('end', onEnd);
+      source.off('error', onError);
+    };
     const onReadable = () => {
       let chunk: Buffer | null;
       while (length < count && (chunk = source.read() as Buffer | null) !== null) {
         chunks.push(chunk);
         length += chunk.length;
       }
-      if (length >= count) done();
+      if (length < count) return;
+      cleanup();
+      const head = Buffer.concat(chunks);
+      source.unshift(head);
+      resolve({ head: head.subarray(0, count), stream: source });
     };
     const onEnd = () => {
-      ended = true;
-      done();
+      cleanup();
+      const head = Buffer.concat(chunks);
+      resolve({ head, stream: Readable.from(head.length > 0 ? [head] : [], { objectMode: false }) });
     };
     const onError = (error: Error) => {
       cleanup();
       reject(error);
     };
-    const cleanup = () => {
-      source.off('readable', onReadable);
-      source.off('end', onEnd);
-      source.off('error', onError);
-    };
-    const done = () => {
-      cleanup();
-      resolve();
-    };
     source.on('readable', onReadable);
     source.once('end', onEnd);
     source.once('error', onError);
   });
-  const head = Buffer.concat(chunks);
-  if (head.length > 0 && !ended) source.unshift(head);
-  const stream = ended ? Readable.from(head.length > 0 ? [head] : [], { objectMode: false }) : source;
-  return { head: head.subarray(0, count), stream };
 }

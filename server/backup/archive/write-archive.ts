@@ -11,7 +11,8 @@ import { archiveFormat, archiveFormatVersion, manifestName, type Compression, ty
 import { formatMtime, parseMtime, paxTime } from './manifest.js';
 import { ProgressReporter, type ProgressListener } from './progress.js';
 import { identityOf, openSourceFile, readExactly, sameIdentity, scanSources, type ArchiveSource, type ScannedEntry, type SourceScan } from './scan.js';
-import { compressionLevel, compressStage, encryptStage, type ArchiveSystem } from './stages.js';
+import { encryptStage } from './age.js';
+import { compressionLevel, compressStage, type ArchiveSystem } from './stages.js';
 
 /** What the manifest says about the box; the engine adds the rest. */
 export interface ArchiveAbout {

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
-import { encryptStream } from '../age.js';
+import { encryptStage } from '../age.js';
 import type { Compression, EntryType, Manifest, ManifestEntry } from '../format.js';
 import { pipeProgram } from '../../../system/run-program.js';
 
@@ -139,12 +139,34 @@ export async function writeLayers(file: string, tarData: Buffer | Readable, opti
     stream = zstd.stdout;
   }
   if (options.passphrase) {
-    const encrypted = await encryptStream(Readable.toWeb(stream) as ReadableStream<Uint8Array>, options.passphrase, 10);
-    stream = Readable.fromWeb(encrypted as import('node:stream/web').ReadableStream<Uint8Array>);
+    await pipeline(stream, await encryptStage(options.passphrase, 10), createWriteStream(file));
+    return;
   }
   await pipeline(stream, createWriteStream(file));
 }
 
 export async function craftArchive(file: string, entries: readonly RawEntry[], options: CraftOptions = {}): Promise<void> {
   await writeLayers(file, await tarBytes(entries, options), options);
+}
+
+/**
+ * One bare ustar header block, written by hand (tar-stream would wait for the body):
+ * for archives whose body is never fully written, like a decompression bomb.
+ */
+export function ustarHeader(name: string, size: number, typeflag = '0', mode = 0o644): Buffer {
+  const block = Buffer.alloc(512);
+  const octal = (value: number, width: number) => value.toString(8).padStart(width - 1, '0') + '\0';
+  block.write(name, 0, 100, 'utf8');
+  block.write(octal(mode, 8), 100, 'latin1');
+  block.write(octal(0, 8), 108, 'latin1');
+  block.write(octal(0, 8), 116, 'latin1');
+  block.write(octal(size, 12), 124, 'latin1');
+  block.write(octal(1767323045, 12), 136, 'latin1');
+  block.write('        ', 148, 'latin1');
+  block.write(typeflag, 156, 'latin1');
+  block.write('ustar\u000000', 257, 'latin1');
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(octal(sum, 7) + ' ', 148, 'latin1');
+  return block;
 }
