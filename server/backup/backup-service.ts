@@ -136,6 +136,7 @@ export function createBackupService(deps: {
         compression,
         level,
         ...(passphrase ? { passphrase } : {}),
+        now: () => new Date(env.now()),
         onProgress: (progress) => {
           job.progress(toJobProgress(progress));
           if (progress.phase === 'write' && progress.bytesDone > progress.bytesTotal / 2) faultPoint('backup:writing');

@@ -5,8 +5,8 @@ import { formatBytes } from '../format.js';
 import { isInside } from '../paths.js';
 import type { System } from '../system/index.js';
 
-/** Room left on the destination beyond the estimate: a full disk helps nobody. */
-const marginBytes = 64 * 1024 ** 2;
+/** Room left on the destination beyond the estimate (a full disk helps nobody): 4 MiB plus 1 %. */
+const margin = (bytes: number) => 4 * 1024 ** 2 + Math.ceil(bytes / 100);
 
 async function mountOf(system: System, dir: string): Promise<{ target: string; options: string[] }> {
   const result = await system.run(['findmnt', '--noheadings', '--output', 'TARGET,OPTIONS', '--target', dir]);
@@ -63,8 +63,9 @@ export async function checkDestination(
     throw new HearthError('HEARTH_ERR_BACKUP_DEST_READ_ONLY', { path: display }, { cause: error });
   }
   const available = await availableBytes(system, dir);
-  if (available < options.neededBytes + marginBytes) {
-    throw new HearthError('HEARTH_ERR_BACKUP_DEST_TOO_SMALL', { path: display, available: formatBytes(available), needed: formatBytes(options.neededBytes + marginBytes) });
+  const needed = options.neededBytes + margin(options.neededBytes);
+  if (available < needed) {
+    throw new HearthError('HEARTH_ERR_BACKUP_DEST_TOO_SMALL', { path: display, available: formatBytes(available), needed: formatBytes(needed) });
   }
   return { availableBytes: available };
 }
