@@ -17,6 +17,7 @@ import appsRoutes from './routes/apps.js';
 import jobsRoutes from './routes/jobs.js';
 import watchdogRoutes from './routes/watchdog.js';
 import notificationRoutes from './routes/notifications.js';
+import backupRoutes from './routes/backups.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
 import openapiRoutes from './routes/openapi.js';
@@ -109,6 +110,7 @@ export async function buildApp(appliance: Appliance, options: AppOptions = {}): 
   await app.register(jobsRoutes, { appliance });
   await app.register(watchdogRoutes, { appliance });
   await app.register(notificationRoutes, { appliance });
+  await app.register(backupRoutes, { appliance });
   await app.register(openapiRoutes);
   await registerPanel(app, options.panelDir ?? defaultPanelDir);
 

@@ -9,7 +9,7 @@ import { defineApp } from '../apps/types.js';
 import hostname from '../apps/config/hostname.js';
 import backupsApp from '../apps/backups/backups.js';
 import { appHarness } from '../testing/app-harness.js';
-import { manualClock, tempRoot } from '../testing/temp-root.js';
+import { manualClock } from '../testing/temp-root.js';
 import { snapshotTree } from '../testing/tree-snapshot.js';
 
 const mounts: string[] = [];

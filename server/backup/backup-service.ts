@@ -345,11 +345,36 @@ export function createBackupService(deps: {
     }
   }
 
+  const uploadsDir = path.join(paths.stateDir, 'uploads');
+  const uploadKeepMs = 24 * 3_600_000;
+
   const backups = {
     records,
     list,
     status,
     findArchive,
+
+    /**
+     * An archive uploaded from the owner's computer for a restore, streamed to disk
+     * (never held in memory) under $STATE/uploads. Uploads older than a day are removed
+     * at each new one. Resolves with the upload's id.
+     */
+    async receiveUpload(source: NodeJS.ReadableStream): Promise<{ id: string; size: number }> {
+      const { randomBytes } = await import('node:crypto');
+      for (const entry of await system.listDirectory(uploadsDir)) {
+        if (env.now() - entry.mtimeMs > uploadKeepMs) await system.removeFile(path.join(uploadsDir, entry.name));
+      }
+      const id = randomBytes(12).toString('hex');
+      const size = await system.writeFileFromStream(path.join(uploadsDir, `${id}.archive`), source, { mode: 0o600 });
+      return { id, size };
+    },
+
+    /** The file of an upload, by its id (24 hex digits; nothing else reaches the filesystem). */
+    async uploadFile(id: string): Promise<string> {
+      const file = path.join(uploadsDir, `${id}.archive`);
+      if (!/^[0-9a-f]{24}$/.test(id) || (await system.pathType(file)) !== 'file') throw new HearthError('HEARTH_ERR_BACKUP_NOT_FOUND', { name: id });
+      return file;
+    },
 
     /** A backup job (what the panel, `hearth backup` and the scheduler start). */
     create(request: BackupRequest, starter: Starter) {

@@ -63,6 +63,38 @@ export async function replaceSymlink(target: string, link: string): Promise<void
   await fsyncDirectory(dir);
 }
 
+/**
+ * A stream (an upload) into `file`, durably and whole or not at all: written to a
+ * temporary file in the same directory, fsynced, renamed, directory fsynced. The
+ * temporary file is removed if the stream fails or is cut short.
+ */
+export async function writeStreamAtomic(file: string, source: NodeJS.ReadableStream, options: { mode?: number } = {}): Promise<number> {
+  const dir = path.dirname(file);
+  await ensureDirectory(dir);
+  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, options.mode ?? 0o600);
+  let size = 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+        offset += bytesWritten;
+      }
+      size += chunk.length;
+    }
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(temp, file);
+  await fsyncDirectory(dir);
+  return size;
+}
+
 async function existingMode(file: string): Promise<number | undefined> {
   try {
     return (await stat(file)).mode & 0o7777;

@@ -1,7 +1,8 @@
 import { appendFile, lstat, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside, type Paths } from '../paths.js';
-import { ensureDirectory, fsyncDirectory, replaceSymlink, writeFileAtomic } from './atomic-write.js';
+import { ensureDirectory, fsyncDirectory, replaceSymlink, writeFileAtomic, writeStreamAtomic } from './atomic-write.js';
+import { createReadStream } from 'node:fs';
 
 /** File access confined to the root; shared by both implementations (sandbox writes are real). */
 export function localFiles(paths: Paths) {
@@ -15,6 +16,13 @@ export function localFiles(paths: Paths) {
   return {
     async writeFile(file: string, data: string | Uint8Array, options?: { mode?: number }) {
       await writeFileAtomic(confine(file), data, options);
+    },
+    writeFileFromStream: async (file: string, source: NodeJS.ReadableStream, options?: { mode?: number }) => writeStreamAtomic(confine(file), source, options),
+    async openReadStream(file: string) {
+      const target = confine(file);
+      const info = await stat(target);
+      if (!info.isFile()) throw new Error(`not a file: ${file}`);
+      return { stream: createReadStream(target), size: info.size };
     },
     async symlink(target: string, link: string) {
       await replaceSymlink(target, confine(link));

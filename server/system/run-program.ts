@@ -62,6 +62,8 @@ export function runProgram(argv: readonly string[], options: RunOptions = {}): P
 /**
  * Starts a program whose stdin and stdout are streams (a filter such as `zstd -c`),
  * argv array, no shell. Its stderr is kept (the last 64 KiB) for the error message.
+ * Read stdout at once (attach a listener or pipe it in the same tick): Node drops
+ * the output a child left unread when it exits.
  * `done` settles once the program has exited and its output is fully read; it
  * rejects with ProgramNotFoundError when the program cannot be started. An abort
  * signal or kill() ends it with SIGKILL.

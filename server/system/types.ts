@@ -73,6 +73,10 @@ export interface System {
   readonly paths: Paths;
   /** Atomically replace a file under the root (temp file, fsync, rename, fsync dir). */
   writeFile(file: string, data: string | Uint8Array, options?: { mode?: number }): Promise<void>;
+  /** A stream (an upload) into a file under the root, whole or not at all; resolves with its size. */
+  writeFileFromStream(file: string, source: NodeJS.ReadableStream, options?: { mode?: number }): Promise<number>;
+  /** A file under the root as a stream (a download), with its size. */
+  openReadStream(file: string): Promise<{ stream: NodeJS.ReadableStream; size: number }>;
   /** Atomically point a symbolic link under the root at `target` (kept as given, e.g. relative). */
   symlink(target: string, link: string): Promise<void>;
   /** Read a file under the root; undefined when it does not exist. */
