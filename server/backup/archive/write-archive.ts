@@ -234,8 +234,9 @@ export async function writeArchive(output: Writable, options: WriteArchiveOption
   const pack = tar.pack();
   // streamx → Node stream, pulled on demand.
   const tarStream = Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 256 * 1024 });
-  const stages: Duplex[] = [compressStage(options.system, options.compression, level, options.signal)];
-  if (options.passphrase !== undefined) stages.push(await encryptStage(options.passphrase, options.scryptWorkFactor));
+  // scrypt first: no zstd is left running if it fails, and none runs idle while it works.
+  const encrypt = options.passphrase !== undefined ? [await encryptStage(options.passphrase, options.scryptWorkFactor)] : [];
+  const stages: Duplex[] = [compressStage(options.system, options.compression, level, options.signal), ...encrypt];
   const counter = new ByteCounter();
   const producing = packEntries(pack, manifest, scan, progress, options.signal).catch((error: unknown) => {
     pack.destroy(error as Error);

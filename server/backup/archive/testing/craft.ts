@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { encryptStage } from '../age.js';
 import type { Compression, EntryType, Manifest, ManifestEntry } from '../format.js';
-import { pipeProgram } from '../../../system/run-program.js';
+import { compressStage } from '../stages.js';
+import { realSystem } from './tree.js';
 
 /**
  * Builds archives by hand, header by header, to play the attacker: entries a
@@ -130,19 +130,12 @@ export async function tarBytes(entries: readonly RawEntry[], options: CraftOptio
 }
 
 /** Wraps tar bytes in the requested layers and writes the file. */
-export async function writeLayers(file: string, tarData: Buffer | Readable, options: CraftOptions = {}): Promise<void> {
-  let stream: Readable = Buffer.isBuffer(tarData) ? Readable.from([tarData]) : tarData;
-  if (options.compression === 'gzip') stream = stream.pipe(createGzip());
-  if (options.compression === 'zstd') {
-    const zstd = pipeProgram(['zstd', '-q', '-c', '-3']);
-    stream.pipe(zstd.stdin);
-    stream = zstd.stdout;
-  }
-  if (options.passphrase) {
-    await pipeline(stream, await encryptStage(options.passphrase, 10), createWriteStream(file));
-    return;
-  }
-  await pipeline(stream, createWriteStream(file));
+export async function writeLayers(file: string, tarData: Buffer, options: CraftOptions = {}): Promise<void> {
+  const stages: Duplex[] = [];
+  if (options.passphrase) stages.push(await encryptStage(options.passphrase, 10));
+  // The compressor starts last: a child's output unread when it exits is dropped by Node.
+  if (options.compression && options.compression !== 'none') stages.unshift(compressStage(realSystem, options.compression, 3));
+  await pipeline([Readable.from([tarData]), ...stages, createWriteStream(file)]);
 }
 
 export async function craftArchive(file: string, entries: readonly RawEntry[], options: CraftOptions = {}): Promise<void> {
