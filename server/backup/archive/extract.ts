@@ -65,9 +65,14 @@ interface Target {
 
 const isRoot = () => process.getuid?.() === 0;
 
-/** Seconds as a double, what utimes takes: microseconds survive (a Date would keep only milliseconds). */
-function timeOf(entry: ManifestEntry): number {
-  return Number(parseMtime(entry.mtime)! / 1000n) / 1e6;
+/**
+ * What utimes takes: seconds as a double, so microseconds survive (a Date keeps only
+ * milliseconds) — but Node turns a negative number into "now", so a time before
+ * 1970 goes as a Date.
+ */
+function timeOf(entry: ManifestEntry): number | Date {
+  const ns = parseMtime(entry.mtime)!;
+  return ns >= 0n ? Number(ns / 1000n) / 1e6 : new Date(Number(ns / 1_000_000n));
 }
 
 function fileMode(entry: ManifestEntry, keepSetuid: boolean): number {

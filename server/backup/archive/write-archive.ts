@@ -147,24 +147,32 @@ export function manifestText(manifest: Manifest): string {
 async function packEntries(pack: tar.Pack, manifest: Manifest, scan: SourceScan, progress: ProgressReporter, signal?: AbortSignal) {
   const manifestBytes = Buffer.from(manifestText(manifest), 'utf8');
   const createdNs = BigInt(Date.parse(manifest.createdAt)) * 1_000_000n;
-  await new Promise<void>((resolve, reject) => {
-    pack.entry(tarHeader({ path: manifestName, type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: formatMtime(createdNs), size: manifestBytes.length }), manifestBytes, (error) =>
-      error ? reject(error) : resolve(),
-    );
-  });
+  const first = openEntry(pack, tarHeader({ path: manifestName, type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: formatMtime(createdNs), size: manifestBytes.length }));
+  first.sink.end(manifestBytes);
+  await first.done;
   for (const entry of scan.entries) {
     if (signal?.aborted) throw signal.reason;
     const header = tarHeader(entry);
-    if (entry.type !== 'file') {
-      await new Promise<void>((resolve, reject) => {
-        pack.entry(header, (error) => (error ? reject(error) : resolve()));
-      });
-    } else {
-      await packFile(pack, header, entry, progress, signal);
-    }
+    if (entry.type === 'file') await packFile(pack, header, entry, progress, signal);
+    else await openEntry(pack, header).done;
     progress.entry();
   }
   pack.finalize();
+}
+
+/**
+ * Starts a tar entry: its sink, and a promise of its end that rejects when the
+ * entry or the whole pack is destroyed (so no wait on it can hang).
+ */
+function openEntry(pack: tar.Pack, header: tar.Header): { sink: Writable; done: Promise<void> } {
+  if (pack.destroyed) throw new Error('the archive stream was closed');
+  let settle!: (error?: Error | null) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error ? reject(error) : resolve());
+  });
+  done.catch(() => {});
+  const sink = pack.entry(header, (error) => settle(error)) as unknown as Writable;
+  return { sink, done };
 }
 
 async function packFile(pack: tar.Pack, header: tar.Header, entry: ScannedEntry, progress: ProgressReporter, signal?: AbortSignal) {
@@ -181,14 +189,7 @@ async function packFile(pack: tar.Pack, header: tar.Header, entry: ScannedEntry,
     const before = await handle.stat({ bigint: true });
     if (!before.isFile() || !sameIdentity(identityOf(before), entry.identity!)) throw changed();
     const hash = createHash('sha256');
-    let entryDone!: Promise<void>;
-    const sink = await new Promise<Writable>((resolve) => {
-      entryDone = new Promise<void>((done, fail) => {
-        const writable = pack.entry(header, (error) => (error ? fail(error) : done())) as unknown as Writable;
-        resolve(writable);
-      });
-    });
-    entryDone.catch(() => {});
+    const { sink, done } = openEntry(pack, header);
     const written = await readExactly(
       handle,
       entry.size,
@@ -196,21 +197,18 @@ async function packFile(pack: tar.Pack, header: tar.Header, entry: ScannedEntry,
         hash.update(chunk);
         progress.bytes(chunk.length);
         // The chunk's buffer is reused for the next read: the tar gets a copy.
-        if (!sink.write(Buffer.from(chunk))) await new Promise<void>((resolve) => sink.once('drain', resolve));
+        if (!sink.write(Buffer.from(chunk))) await Promise.race([new Promise((resolve) => sink.once('drain', resolve)), done]);
       },
       signal,
     );
-    if (written !== entry.size) {
-      sink.destroy(changed());
-      throw changed();
-    }
     const after = await handle.stat({ bigint: true });
-    if (!sameIdentity(identityOf(after), entry.identity!) || hash.digest('hex') !== entry.sha256) {
+    if (written !== entry.size || !sameIdentity(identityOf(after), entry.identity!) || hash.digest('hex') !== entry.sha256) {
+      // The tar must not get an entry that differs from its manifest: the whole archive fails.
       sink.destroy(changed());
       throw changed();
     }
     sink.end();
-    await entryDone;
+    await done;
   } finally {
     await handle.close();
   }
