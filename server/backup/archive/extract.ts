@@ -66,13 +66,14 @@ interface Target {
 const isRoot = () => process.getuid?.() === 0;
 
 /**
- * What utimes takes: seconds as a double, so microseconds survive (a Date keeps only
- * milliseconds) — but Node turns a negative number into "now", so a time before
- * 1970 goes as a Date.
+ * What utimes takes: seconds as a double, which keeps the microseconds (a Date keeps
+ * only milliseconds). The double is ~240 ns coarse today and libuv truncates it, so
+ * it aims at the middle of the microsecond. Node turns a negative number into "now":
+ * a time before 1970 goes as a Date.
  */
 function timeOf(entry: ManifestEntry): number | Date {
   const ns = parseMtime(entry.mtime)!;
-  return ns >= 0n ? Number(ns / 1000n) / 1e6 : new Date(Number(ns / 1_000_000n));
+  return ns >= 0n ? (Number(ns / 1000n) + 0.5) / 1e6 : new Date(Number(ns / 1_000_000n));
 }
 
 function fileMode(entry: ManifestEntry, keepSetuid: boolean): number {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, createReadStream, createWriteStream, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -231,5 +231,38 @@ describe('extractEntry', () => {
     await expect(extractEntry(file, 'data/a', path.join(work, 'a-dir'), { system: realSystem, passphrase })).rejects.toMatchObject({ code: 'HEARTH_ERR_ARCHIVE_ENTRY_NOT_FOUND' });
     // Never over an existing file.
     await expect(extractEntry(file, 'state/hearth.db', copy, { system: realSystem, passphrase })).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+});
+
+describe('edge metadata survives Hearth and GNU tar alike', () => {
+  it('mode 0000, a uid past the ustar field, mtimes before 1970 and after 2038', async () => {
+    const edge = path.join(work, 'edge');
+    mkdirSync(edge);
+    const file = (name: string) => path.join(edge, name);
+    writeFileSync(file('no-permissions'), 'x');
+    chmodSync(file('no-permissions'), 0o000);
+    writeFileSync(file('old'), 'before 1970\n');
+    utimesSync(file('old'), new Date(-1_000_000_000), new Date(-1_000_000_000));
+    writeFileSync(file('future'), 'after 2038\n');
+    utimesSync(file('future'), 4_102_444_800.25, 4_102_444_800.25);
+    if (isRoot) chownSync(file('future'), 300_000, 300_001);
+    const archive = path.join(work, 'edge.tar');
+    await writeArchiveToFile(archive, { system: realSystem, about, compression: 'none', sources: [{ path: 'data', from: edge }] });
+    await verifyArchive(archive, { system: realSystem });
+
+    const expected = await describeTree(edge);
+    const ours = path.join(work, 'edge-ours');
+    await extractArchive(archive, { system: realSystem, targets: { data: ours } });
+    expect(await describeTree(ours)).toEqual(expected);
+
+    const gnu = path.join(work, 'edge-gnu');
+    mkdirSync(gnu);
+    const result = spawnSync('tar', ['-C', gnu, '--numeric-owner', '-xpf', archive], { encoding: 'utf8' });
+    // GNU tar remarks on such times (and sets them all the same); nothing else.
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/data\/future: time stamp 2100-01-01 00:00:00.25 is .* in the future/), 'tar: data/old: implausibly old time stamp 1969-12-20 10:13:20']);
+    const fromGnu = new Map((await describeTree(path.join(gnu, 'data'))).map((record) => [record.path, record]));
+    for (const record of expected.filter((r) => r.path !== '')) {
+      expect({ ...fromGnu.get(record.path), mtimeUs: Math.round(fromGnu.get(record.path)!.mtimeUs / 1000) }, record.path).toEqual({ ...record, mtimeUs: Math.round(record.mtimeUs / 1000) });
+    }
   });
 });

@@ -53,29 +53,35 @@ export interface WriteArchiveResult {
 
 const typeBits: Record<ManifestEntry['type'], number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000, hardlink: 0o100000 };
 const tarTypes = { file: 'file', directory: 'directory', symlink: 'symlink', hardlink: 'link' } as const;
-const maxOctal7 = 0o7777777;
-const maxOctal11 = 0o77777777777;
+/** What tar-stream's ustar fields hold: uid and gid in 6 octal digits, size in 11. */
+const maxUstarId = 0o777777;
+const maxUstarSize = 0o77777777777;
+/** tar-stream writes the ustar mtime as a 32-bit signed number: past 2038 or before 1970 it would be garbage. */
+const maxUstarSeconds = 2 ** 31 - 1;
 
 /**
  * The tar header of an entry. Every entry gets a pax header: it carries the path and
  * link target at any length and in any script, and the mtime to the nanosecond;
- * uid, gid and size too when they overflow the ustar fields.
+ * uid, gid and size too when they overflow the ustar fields (uid and gid above
+ * 262143, the 6 octal digits tar-stream writes).
  */
 function tarHeader(entry: ManifestEntry): tar.Header {
   const ns = parseMtime(entry.mtime)!;
   const pax: Record<string, string> = { mtime: paxTime(ns) };
-  if (entry.uid > maxOctal7) pax.uid = String(entry.uid);
-  if (entry.gid > maxOctal7) pax.gid = String(entry.gid);
-  if (entry.size > maxOctal11) pax.size = String(entry.size);
+  if (entry.uid > maxUstarId) pax.uid = String(entry.uid);
+  if (entry.gid > maxUstarId) pax.gid = String(entry.gid);
+  if (entry.size > maxUstarSize) pax.size = String(entry.size);
+  // The ustar fields get a value they can hold; the pax records above are the truth.
+  const seconds = Math.min(Math.max(Number(ns / 1_000_000_000n), 0), maxUstarSeconds);
   return {
     name: entry.path,
     type: tarTypes[entry.type],
     // The file-type bits make a mode of 0 truthy: tar-stream would otherwise write 0644 for it.
     mode: entry.mode | typeBits[entry.type],
-    uid: Math.min(entry.uid, maxOctal7),
-    gid: Math.min(entry.gid, maxOctal7),
+    uid: Math.min(entry.uid, maxUstarId),
+    gid: Math.min(entry.gid, maxUstarId),
     size: entry.size,
-    mtime: new Date(Number(ns / 1_000_000n)),
+    mtime: new Date(seconds * 1000),
     linkname: entry.target ?? '',
     uname: '',
     gname: '',
