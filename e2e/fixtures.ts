@@ -12,6 +12,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const hearthCli = process.env.HEARTH_E2E_CLI ?? path.join(repoRoot, 'dist', 'server', 'cli', 'hearth.js');
 /** A job with chosen output, started from its own process (e2e/support/run-job.mjs). */
 const runJobScript = path.join(repoRoot, 'e2e', 'support', 'run-job.mjs');
+/** The weekly restore drill, run now (e2e/support/run-drill.mjs). */
+const runDrillScript = path.join(repoRoot, 'e2e', 'support', 'run-drill.mjs');
 
 /** pino's "error"; 60 is "fatal". */
 const errorLevel = 50;
@@ -59,6 +61,11 @@ export interface Daemon {
    * the test controls; with `failWith` it then fails. Resolves when the job has ended.
    */
   runJobWithOutput(appId: string, lines: readonly JobOutputLine[], options?: { delayMs?: number; failWith?: string }): Promise<{ id: number; status: string }>;
+  /**
+   * The weekly restore drill, now, in a process of its own on the same root: the job the
+   * scheduler starts on Sundays, without waiting for one. Resolves when it has ended.
+   */
+  runDrill(): Promise<{ id: number; status: string; errorCode: string | null }>;
 }
 
 export interface JobOutputLine {
@@ -194,6 +201,15 @@ async function startDaemon(testInfo: TestInfo): Promise<{ daemon: Daemon; shutdo
         execFile(process.execPath, [runJobScript, distServer, root, spec], { env: testEnvironment(), timeout: 30_000 }, (error, stdout, stderr) => {
           if (error) return reject(new Error(`run-job.mjs failed: ${error.message}\n${stderr}`));
           resolve(JSON.parse(stdout) as { id: number; status: string });
+        });
+      });
+    },
+    runDrill() {
+      const distServer = path.resolve(path.dirname(hearthCli), '..');
+      return new Promise((resolve, reject) => {
+        execFile(process.execPath, [runDrillScript, distServer, root], { env: testEnvironment(), timeout: 30_000 }, (error, stdout, stderr) => {
+          if (error) return reject(new Error(`run-drill.mjs failed: ${error.message}\n${stderr}`));
+          resolve(JSON.parse(stdout) as { id: number; status: string; errorCode: string | null });
         });
       });
     },

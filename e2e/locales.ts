@@ -48,3 +48,8 @@ export function pattern(language: string, qualifiedKey: string, patterns: Record
 
 export const en = (key: string, params?: Params) => text('en', key, params);
 export const zh = (key: string, params?: Params) => text('zh-CN', key, params);
+
+/** Like pattern(), but found anywhere in a longer text (a log, a card), optionally after a prefix such as "✓ ". */
+export function within(language: string, qualifiedKey: string, patterns: Record<string, string> = {}, prefix = ''): RegExp {
+  return new RegExp(prefix + pattern(language, qualifiedKey, patterns).source.slice(1, -1));
+}

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.js';
-import { en } from './locales.js';
+import { en, within } from './locales.js';
 
 test.use({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
 
@@ -53,6 +53,25 @@ test('on a phone the owner reaches every section through the menu', async ({ pag
     await menu.click();
     await expect(sections.getByRole('link', { name: en('panel:nav.apps') })).toHaveAttribute('aria-current', 'page');
     await menu.click();
+  });
+
+  await test.step('Backups fits the screen: a listed backup, its restore and the console', async () => {
+    const made = await daemon.cli(['backup']);
+    expect(made.exitCode, made.stderr).toBe(0);
+    await menu.click();
+    await sections.getByRole('link', { name: en('panel:nav.backups') }).click();
+    await expect(page).toHaveURL(/\/backups$/);
+    await expect(page.getByRole('heading', { level: 1, name: en('panel:nav.backups') })).toBeVisible();
+    await expect(sections).toBeHidden();
+    const item = page.getByRole('article');
+    await expect(item).toHaveCount(1);
+    await expect(item.getByRole('link', { name: en('panel:backups.list.download') })).toBeVisible();
+    await expectNoHorizontalOverflow(page);
+    await item.getByRole('button', { name: en('panel:backups.list.restore') }).click();
+    // The restore opens in view, from its heading down.
+    await expect(page.getByRole('heading', { level: 2, name: within('en', 'panel:backups.restore.titleArchive', { date: '.+' }) })).toBeInViewport();
+    await expect(page.getByRole('button', { name: en('panel:backups.restore.dryRun'), exact: true })).toBeVisible();
+    await expectNoHorizontalOverflow(page);
   });
 
   const comingSoon = [

@@ -68,11 +68,21 @@ test('the panel is served with a strict CSP and runs under it without a violatio
   await test.step('the Apps section (a lazily loaded chunk with its stylesheet) and an app page with its live feeds', async () => {
     await page.getByRole('navigation', { name: en('panel:nav.label') }).getByRole('link', { name: en('panel:nav.apps') }).click();
     await expect(page.getByRole('heading', { level: 1, name: en('panel:nav.apps') })).toBeVisible();
-    await expect(page.locator('link[rel="stylesheet"][href*="apps-section"]')).toHaveCount(1);
+    // apps.css, shared with the Backups page (the console), is its own chunk: assets/apps-<hash>.css.
+    await expect(page.locator('link[rel="stylesheet"][href*="/assets/apps-"]')).toHaveCount(1);
     await page.getByRole('main').getByRole('link', { name: en('app-hostname:name') }).click();
     await expect(page.getByRole('heading', { level: 1, name: en('app-hostname:name') })).toBeVisible();
     // The section's own stylesheet applies: the console is monospace.
     await expect(page.getByText(en('panel:appPage.consoleEmpty'))).toBeVisible();
+  });
+
+  await test.step('the Backups page (its own chunk and stylesheet), a backup with its progress bar drawn', async () => {
+    await page.getByRole('navigation', { name: en('panel:nav.label') }).getByRole('link', { name: en('panel:nav.backups') }).click();
+    await expect(page.getByRole('heading', { level: 1, name: en('panel:nav.backups') })).toBeVisible();
+    await expect(page.locator('link[rel="stylesheet"][href*="/assets/BackupsPage-"]')).toHaveCount(1);
+    await page.getByRole('button', { name: en('panel:backups.now.submit'), exact: true }).click();
+    await expect(page.locator('.backups-outcome')).toHaveText(en('panel:backups.outcome.backupDone'));
+    await expect(page.locator('.progress-fill')).toHaveCSS('width', /px$/);
   });
 
   expect(await page.evaluate<string[]>('window.cspViolations')).toEqual([]);

@@ -12,8 +12,9 @@ import { ActivatePage } from './pages/ActivatePage';
 import { DashboardPage } from './pages/DashboardPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
-import { BackupsPage, UpdatesPage } from './pages/SectionPages';
+import { UpdatesPage } from './pages/SectionPages';
 import { SettingsPage } from './pages/SettingsPage';
+import { restoreSettled } from './restore-notice';
 
 type AppState =
   | { phase: 'loading' }
@@ -25,6 +26,7 @@ const loadAppsSection = () => import('./pages/apps-section');
 const AppsPage = lazy(() => loadAppsSection().then((module) => ({ default: module.AppsPage })));
 const AppPage = lazy(() => loadAppsSection().then((module) => ({ default: module.AppPage })));
 const NotificationsPage = lazy(() => import('./pages/NotificationsPage').then((module) => ({ default: module.NotificationsPage })));
+const BackupsPage = lazy(() => import('./pages/BackupsPage').then((module) => ({ default: module.BackupsPage })));
 
 /** Pages nobody should be sent back to after logging in. */
 const entryPages = new Set(['/activate', '/login']);
@@ -96,6 +98,8 @@ export function App() {
       if (!(error instanceof ApiError && error.status === 401)) throw error;
     }
     returnTo.current = null;
+    // Logged out on purpose: the login page has no restore to explain.
+    restoreSettled();
     setState((current) => (current.phase === 'ready' ? { ...current, session: null } : current));
     navigate('/login', { replace: true });
   }, [navigate]);

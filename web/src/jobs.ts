@@ -1,9 +1,11 @@
 import type { TFunction } from 'i18next';
 import type { AppDetail, JobSummary } from './api/endpoints';
 
-/** "admin (panel)", "pi (command line)", the safety net that undid a change; anything else (the scheduler …) as the server names it. */
+/** "admin (panel)", "pi (command line)", the safety net that undid a change, the schedule, Hearth at start; anything else as the server names it. */
 export function startedByText(t: TFunction, startedBy: string): string {
   if (startedBy === 'watchdog') return t('panel:jobs.startedBy.watchdog');
+  if (startedBy === 'scheduler') return t('panel:jobs.startedBy.scheduler');
+  if (startedBy === 'daemon') return t('panel:jobs.startedBy.daemon');
   const match = /^(panel|cli):(.+)$/.exec(startedBy);
   if (!match) return startedBy;
   return match[1] === 'panel' ? t('panel:jobs.startedBy.panel', { user: match[2] }) : t('panel:jobs.startedBy.cli', { user: match[2] });

@@ -94,12 +94,20 @@ export async function apiRequest<T>(method: 'GET' | 'POST', path: string, body?:
 
   const data = await readJson(response, options.signal);
   if (response.ok) return data as T;
+  throw errorFromResponse(response.status, response.statusText, data);
+}
 
+/**
+ * The error for a refused request, from its status and JSON body (if any). A 401
+ * HEARTH_ERR_UNAUTHENTICATED ends the session here, whichever way the request was made
+ * (fetch, or XMLHttpRequest for an upload).
+ */
+export function errorFromResponse(status: number, statusText: string, data: unknown): ApiError {
   const apiError = isErrorBody(data)
-    ? new ApiError(response.status, data)
-    : new ApiError(response.status, { code: unexpectedResponseCode, message: response.statusText, params: { status: response.status } });
-  if (response.status === 401 && apiError.code === 'HEARTH_ERR_UNAUTHENTICATED') onSessionEnded?.();
-  throw apiError;
+    ? new ApiError(status, data)
+    : new ApiError(status, { code: unexpectedResponseCode, message: statusText, params: { status } });
+  if (status === 401 && apiError.code === 'HEARTH_ERR_UNAUTHENTICATED') onSessionEnded?.();
+  return apiError;
 }
 
 export function isAbort(error: unknown): boolean {

@@ -26,7 +26,18 @@ export const api = {
   notifications: (query: NotificationQuery = {}, options?: RequestOptions) =>
     apiRequest<NotificationList>('GET', `/api/notifications?${notificationSearch(query)}`, undefined, options),
   markNotificationsRead: (which: { ids: number[] } | { upTo: number }) => apiRequest<{ changed: number; unread: number }>('POST', '/api/notifications/read', which),
+  jobs: (limit: number, options?: RequestOptions) => apiRequest<{ jobs: JobSummary[] }>('GET', `/api/jobs?limit=${limit}`, undefined, options),
+  backups: (options?: RequestOptions) => apiRequest<BackupsOverview>('GET', '/api/backups', undefined, options),
+  createBackup: (request: { data: boolean }) => apiRequest<{ job: JobSummary }>('POST', '/api/backups', request),
+  verifyBackup: (name: string, passphrase?: string) =>
+    apiRequest<{ job: JobSummary }>('POST', `${backupPath(name)}/verify`, passphrase ? { passphrase } : {}),
+  restore: (request: RestoreRequest) => apiRequest<{ job: JobSummary }>('POST', '/api/restore', request),
 };
+
+const backupPath = (name: string) => `/api/backups/${encodeURIComponent(name)}`;
+
+/** Where a backup downloads from: a plain GET with the session cookie, streamed by the box. */
+export const backupDownloadUrl = (name: string) => `${backupPath(name)}/download`;
 
 /**
  * Where a job's log streams from (Server-Sent Events), optionally after a line already
@@ -84,6 +95,54 @@ function notificationSearch({ limit, before, unreadOnly }: NotificationQuery): s
   if (before !== undefined) query.set('before', String(before));
   if (unreadOnly) query.set('unread', '1');
   return query.toString();
+}
+
+/** How far a long job (a backup, a restore) is: the phase, and what is done of it. */
+export type JobProgress = NonNullable<JobSummary['progress']>;
+
+/** Is the box safely backed up, and can it be restored? (GET /api/backups, server/routes/backups.ts) */
+export interface BackupStatus {
+  /** As the owner set it in the Backups app ("/media/usb/backups"). */
+  destination: string;
+  autoBackup: boolean;
+  /** The newest backup that was verified, or null: never. */
+  lastGoodAt: string | null;
+  staleAfterDays: number;
+  /** No verified backup for staleAfterDays (or never, that long after activation). */
+  stale: boolean;
+  lastDrill: null | { at: string; archive: string; ok: boolean; errorCode: string | null };
+  drillFailing: boolean;
+}
+
+/** One archive in the destination. */
+export interface BackupListing {
+  name: string;
+  path: string;
+  size: number;
+  createdAt: string;
+  host: string;
+  compression: string;
+  encrypted: boolean;
+  /** Whether it holds the owner's files; null when not known (an encrypted archive from elsewhere). */
+  data: boolean | null;
+  entries: number | null;
+  /** The last time it was read back in full; `error` is an error code. */
+  verified: null | { at: string; ok: boolean; error: string | null };
+}
+
+export interface BackupsOverview {
+  status: BackupStatus;
+  /** Newest first. */
+  backups: BackupListing[];
+}
+
+/** A restore of a backup in the destination (`name`) or of an uploaded archive (`upload`). */
+export interface RestoreRequest {
+  name?: string;
+  upload?: string;
+  passphrase?: string;
+  dryRun?: boolean;
+  includeData?: boolean;
 }
 
 export type { ActivationStatus, PassphraseSuggestion, SessionInfo, SystemInfo };

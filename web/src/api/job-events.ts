@@ -1,5 +1,5 @@
 import { currentLanguage, i18n } from '../i18n';
-import { api, jobEventsUrl, jobFeedUrl, type JobSummary, type LogLine } from './endpoints';
+import { api, jobEventsUrl, jobFeedUrl, type JobProgress, type JobSummary, type LogLine } from './endpoints';
 
 /**
  * The two live streams of the jobs API, over the browser's EventSource: it sends the
@@ -34,6 +34,8 @@ function onLanguageChange(onChange: (language: string) => void): () => void {
 
 export interface JobLogListener {
   onLine(line: LogLine): void;
+  /** How far a long job is (backups, restores), a few times a second while it changes. */
+  onProgress?(progress: JobProgress): void;
   /** The job ended; the stream is closed (an open one would reconnect and replay). */
   onEnd(job: JobSummary): void;
   /** The stream was refused or could not be resumed. */
@@ -59,6 +61,10 @@ export function followJobLog(id: number, listener: JobLogListener, afterSeq = 0)
       if (!line) return;
       lastSeq = Math.max(lastSeq, line.seq);
       listener.onLine(line);
+    });
+    current.addEventListener('progress', (event) => {
+      const progress = parse<JobProgress>(event);
+      if (progress) listener.onProgress?.(progress);
     });
     current.addEventListener('end', (event) => {
       stop();

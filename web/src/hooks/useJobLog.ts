@@ -1,18 +1,28 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, type JobSummary, type LogLine } from '../api/endpoints';
+import { api, type JobProgress, type JobSummary, type LogLine } from '../api/endpoints';
 import { followJobLog } from '../api/job-events';
 import { problemFrom, type Problem } from '../api/problems';
+import { createRateMeter } from '../progress';
 
 /** A console keeps the last lines only: a long apt run must not slow the page down. */
 export const maxShownLines = 5_000;
 const resumeDelayMs = 3_000;
+
+/** A job's progress as last reported, with the throughput measured here (units per second, null while unknown). */
+export type ShownProgress = JobProgress & { rate: number | null };
 
 export interface JobLog {
   job: JobSummary;
   lines: LogLine[];
   /** Earlier lines dropped to stay within maxShownLines. */
   hiddenLines: number;
+  /** Long jobs only (backups, restores); the last report stays once the job has ended. */
+  progress: ShownProgress | null;
   problem: Problem | null;
+}
+
+function emptyLog(job: JobSummary): JobLog {
+  return { job, lines: [], hiddenLines: 0, progress: job.progress ? { ...job.progress, rate: null } : null, problem: null };
 }
 
 function withLines(log: JobLog, more: readonly LogLine[]): JobLog {
@@ -29,7 +39,7 @@ function withLines(log: JobLog, more: readonly LogLine[]): JobLog {
  * frame, however fast they come. `onEnded` runs when a job shown running ends.
  */
 export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) => void): JobLog | null {
-  const [log, setLog] = useState<JobLog | null>(start ? { job: start, lines: [], hiddenLines: 0, problem: null } : null);
+  const [log, setLog] = useState<JobLog | null>(start ? emptyLog(start) : null);
   const ended = useRef(onEnded);
   useEffect(() => {
     ended.current = onEnded;
@@ -41,7 +51,7 @@ export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) =
   const [shownId, setShownId] = useState(id);
   if (shownId !== id) {
     setShownId(id);
-    setLog(start ? { job: start, lines: [], hiddenLines: 0, problem: null } : null);
+    setLog(start ? emptyLog(start) : null);
   }
 
   useEffect(() => {
@@ -52,6 +62,7 @@ export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) =
     let retry: number | undefined;
     let stop = () => {};
     let active = true;
+    const meter = createRateMeter();
     // Read once: the log of a job chosen from the history does not "end" again.
     const wasRunning = startedRunning;
 
@@ -69,9 +80,18 @@ export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) =
       pending.push(line);
       frame ||= requestAnimationFrame(flush);
     };
+    const showProgress = (progress: JobProgress) => {
+      const rate = meter(progress.phase, progress.done, performance.now());
+      update((current) => ({ ...current, progress: { ...progress, rate } }));
+    };
     const finish = (job: JobSummary) => {
       flush();
-      update((current) => ({ ...current, job, problem: null }));
+      update((current) => ({
+        ...current,
+        job,
+        progress: job.progress ? { ...job.progress, rate: null } : current.progress && { ...current.progress, rate: null },
+        problem: null,
+      }));
       if (wasRunning) ended.current(job);
     };
 
@@ -84,6 +104,7 @@ export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) =
           const { lines: _lines, ...job } = detail;
           if (job.status === 'running') {
             flush();
+            if (job.progress) showProgress(job.progress);
             retry = window.setTimeout(follow, resumeDelayMs);
           } else finish(job);
         },
@@ -96,7 +117,7 @@ export function useJobLog(start: JobSummary | null, onEnded: (job: JobSummary) =
     };
 
     function follow() {
-      stop = followJobLog(id!, { onLine: take, onEnd: finish, onFailed: recover }, lastSeq);
+      stop = followJobLog(id!, { onLine: take, onProgress: showProgress, onEnd: finish, onFailed: recover }, lastSeq);
     }
 
     follow();

@@ -8,6 +8,7 @@ import { PassphraseField } from '../components/PassphraseField';
 import { TextField } from '../components/TextField';
 import { useCountdown } from '../hooks/useCountdown';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
+import { backInAfterRestore, restoreNotice } from '../restore-notice';
 
 interface Props {
   clientOnLan: boolean;
@@ -31,6 +32,8 @@ export function ActivatePage({ clientOnLan, onActivated, onAlreadyActivated }: P
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
   const countdown = useCountdown();
+  // A restore started from this panel put back a box that was not yet activated.
+  const [afterRestore] = useState(() => restoreNotice() !== null);
   const { passphrase, passphraseProblem, generating, generateAnother } = useProposedPassphrase(onAlreadyActivated);
 
   useEffect(() => {
@@ -65,6 +68,7 @@ export function ActivatePage({ clientOnLan, onActivated, onAlreadyActivated }: P
     setBusy(true);
     try {
       const session = await api.activate(setupCode.trim(), password);
+      backInAfterRestore();
       onActivated(session);
     } catch (error) {
       const found = problemFrom(error);
@@ -81,6 +85,11 @@ export function ActivatePage({ clientOnLan, onActivated, onAlreadyActivated }: P
     <>
       <h1>{t('panel:activate.title')}</h1>
       <p className="lead">{t('panel:activate.intro')}</p>
+      {afterRestore && (
+        <p className="message message-warning restore-notice" role="note">
+          <Trans i18nKey="panel:activate.afterRestore" components={{ code: <code /> }} />
+        </p>
+      )}
       {!clientOnLan && (
         <p className="message message-warning" role="note">
           {t('panel:activate.notOnLan')}

@@ -3,11 +3,14 @@ import { useTranslation } from 'react-i18next';
 import { isAbort } from '../api/client';
 import { api, type SystemInfo } from '../api/endpoints';
 import { problemFrom, type Problem } from '../api/problems';
+import { BackupWarning } from '../components/BackupWarning';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
 import { UsageBar } from '../components/UsageBar';
 import { diskUsedPercent, formatBytes, formatUptime, memoryUsedPercent } from '../format';
+import { useApiData } from '../hooks/useApiData';
+import { useJobFeed } from '../hooks/useJobFeed';
 
 export const refreshIntervalMs = 10_000;
 
@@ -29,9 +32,19 @@ export function DashboardPage() {
           </button>
         </div>
       )}
+      <BackupHealth />
       {info ? <SystemOverview info={info} /> : !problem && <Loading />}
     </>
   );
+}
+
+/** A warning when the box is not safely backed up, until it is; checked again whenever a backup job ends. */
+function BackupHealth() {
+  const { data, reload } = useApiData('backups', (options) => api.backups({ ...options, background: true }));
+  useJobFeed((job) => {
+    if (job.appId === 'backups' && job.status !== 'running') reload();
+  }, reload);
+  return data ? <BackupWarning status={data.status} withLink /> : null;
 }
 
 function useSystemInfo() {

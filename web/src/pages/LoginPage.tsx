@@ -6,6 +6,7 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { TextField } from '../components/TextField';
 import { useCountdown } from '../hooks/useCountdown';
 import { useDocumentTitle } from '../hooks/useDocumentTitle';
+import { backInAfterRestore, restoreNotice } from '../restore-notice';
 
 interface Props {
   onLoggedIn: (session: SessionInfo) => void;
@@ -22,6 +23,21 @@ export function LoginPage({ onLoggedIn, onNotActivated }: Props) {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
   const countdown = useCountdown();
+  // A restore started from this panel ended the session: say so, and why the password may differ.
+  const [afterRestore] = useState(() => restoreNotice() !== null);
+
+  // A backup made before the box was activated leaves it not activated: Activate, not Log in.
+  useEffect(() => {
+    if (!afterRestore) return;
+    const controller = new AbortController();
+    api.activationStatus({ signal: controller.signal }).then(
+      (status) => {
+        if (!status.activated) onNotActivated();
+      },
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [afterRestore, onNotActivated]);
 
   // The wait is over: the "try again in N seconds" message has done its job.
   useEffect(() => {
@@ -35,6 +51,7 @@ export function LoginPage({ onLoggedIn, onNotActivated }: Props) {
     setBusy(true);
     try {
       const session = await api.login(username.trim() || 'admin', password);
+      backInAfterRestore();
       onLoggedIn(session);
     } catch (error) {
       const found = problemFrom(error);
@@ -52,6 +69,11 @@ export function LoginPage({ onLoggedIn, onNotActivated }: Props) {
     <>
       <h1>{t('panel:login.title')}</h1>
       <p className="lead">{t('panel:login.intro')}</p>
+      {afterRestore && (
+        <p className="message message-warning restore-notice" role="note">
+          {t('panel:login.afterRestore')}
+        </p>
+      )}
       <form className="form" onSubmit={(event) => void submit(event)} noValidate>
         <TextField
           label={t('panel:login.username')}

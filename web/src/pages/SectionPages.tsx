@@ -2,16 +2,6 @@ import { useTranslation } from 'react-i18next';
 import { ComingSoon } from '../components/ComingSoon';
 import { PageHeader } from '../components/PageHeader';
 
-export function BackupsPage() {
-  const { t } = useTranslation();
-  return (
-    <>
-      <PageHeader title={t('panel:nav.backups')} />
-      <ComingSoon description={t('panel:backups.comingSoon')} />
-    </>
-  );
-}
-
 export function UpdatesPage() {
   const { t } = useTranslation();
   return (
