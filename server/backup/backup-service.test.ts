@@ -317,3 +317,53 @@ describe('backup health', () => {
     expect((await box.appliance.backups.status())).toMatchObject({ stale: true, staleAfterDays: 8 });
   });
 });
+
+describe('backup health, continued', () => {
+  it('stops warning about a failed drill once a newer backup is verified', async () => {
+    const clock = manualClock();
+    const box = boxWithData({ now: clock.now });
+    await backUp(box, { compression: 'none' });
+    const [archive] = await box.appliance.backups.list();
+    const file = path.join(box.appliance.paths.backupsDir, archive!.name);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 2000] = bytes[bytes.length - 2000]! ^ 0xff;
+    writeFileSync(file, bytes);
+    clock.advance(60_000);
+    expect((await box.appliance.backups.drill(starter).done).status).toBe('failed');
+    const failing = await box.appliance.backups.status();
+    // The failure keeps what its message needs: which entry does not match.
+    expect(failing).toMatchObject({ drillFailing: true, lastDrill: { ok: false, error: { code: 'HEARTH_ERR_ARCHIVE_ENTRY_MISMATCH', params: { path: expect.any(String) } } } });
+    expect((await box.appliance.backups.list())[0]!.verified!.error).toEqual(failing.lastDrill!.error);
+    clock.advance(60_000);
+    expect((await backUp(box)).status).toBe('succeeded');
+    expect((await box.appliance.backups.status()).drillFailing).toBe(false);
+  });
+
+  it('restoring a backup made before activation leaves a setup code to activate with', async () => {
+    const box = boxWithData();
+    const { appliance } = box;
+    await backUp(box);
+    const [archive] = await appliance.backups.list();
+    await appliance.owner.activate({ setupCode: (await appliance.owner.prepareSetupCode())!, password: 'activated-after-backup' }, { ip: '10.0.0.2', userAgent: 't' });
+    expect(existsSync(appliance.paths.setupCode)).toBe(false);
+    const job = await appliance.backups.restore(path.join(appliance.paths.backupsDir, archive!.name), {}, starter).done;
+    expect(job.status).toBe('succeeded');
+    expect(appliance.settings.get('activation.activatedAt')).toBeNull();
+    expect(readFileSync(appliance.paths.setupCode, 'utf8').trim()).toMatch(/^[A-Z0-9-]{8,}$/);
+    expect(appliance.jobs.linesAfter(job.id, 0).map((line) => line.text)).toContain(
+      'This backup was made before the box was activated: activate it again with the setup code (hearth setup-code).',
+    );
+  });
+
+  it('restores its own encrypted archives with the passphrase it keeps', async () => {
+    const box = boxWithData();
+    await box.run('backups', { encrypt: true, passphrase: 'a passphrase the box keeps sealed' });
+    expect((await backUp(box)).status).toBe('succeeded');
+    const [archive] = await box.appliance.backups.list();
+    expect(archive!.encrypted).toBe(true);
+    writeFileSync(path.join(box.appliance.paths.dataDir, 'secret.txt'), 'changed');
+    const job = await box.appliance.backups.restore(path.join(box.appliance.paths.backupsDir, archive!.name), {}, starter).done;
+    expect(job.status).toBe('succeeded');
+    expect(readFileSync(path.join(box.appliance.paths.dataDir, 'secret.txt'), 'utf8')).toBe('mine only');
+  });
+});

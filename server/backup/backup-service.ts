@@ -50,7 +50,8 @@ export interface BackupListing {
   /** null when not known (an encrypted archive Hearth did not write). */
   data: boolean | null;
   entries: number | null;
-  verified: { at: string; ok: boolean; error: string | null } | null;
+  /** error: the code, with the params its message needs. */
+  verified: { at: string; ok: boolean; error: { code: string; params: Record<string, string | number> } | null } | null;
 }
 
 /** Job progress from the archive engine's. */
@@ -184,8 +185,8 @@ export function createBackupService(deps: {
     try {
       await verifyArchive(file, { system, ...(passphrase ? { passphrase } : {}), onProgress: (progress) => job.progress(toJobProgress(progress)) });
     } catch (error) {
-      const code = isHearthError(error) ? error.code : 'HEARTH_ERR_INTERNAL';
-      records.markVerified(destination, name, iso(), false, code);
+      const failure = isHearthError(error) ? { code: error.code, params: error.params } : { code: 'HEARTH_ERR_INTERNAL', params: {} };
+      records.markVerified(destination, name, iso(), false, JSON.stringify(failure));
       throw error;
     }
     records.markVerified(destination, name, iso(), true, null);
@@ -253,7 +254,7 @@ export function createBackupService(deps: {
         encrypted: file.encrypted,
         data: record ? record.data : null,
         entries: record ? record.entries : null,
-        verified: record?.verifiedAt ? { at: record.verifiedAt, ok: Boolean(record.verifyOk), error: record.verifyError } : null,
+        verified: record?.verifiedAt ? { at: record.verifiedAt, ok: Boolean(record.verifyOk), error: parseFailure(record.verifyError) } : null,
       });
     }
     return listings.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
@@ -311,8 +312,14 @@ export function createBackupService(deps: {
   }
 
   function lastDrill() {
-    const row = db.prepare<[], { at: string; archive: string; ok: number; error_code: string | null }>('SELECT at, archive, ok, error_code FROM backup_drills ORDER BY id DESC LIMIT 1').get();
-    return row ? { at: row.at, archive: row.archive, ok: row.ok === 1, errorCode: row.error_code } : null;
+    const row = db
+      .prepare<[], { at: string; archive: string; ok: number; error_code: string | null; error_params: string | null }>(
+        'SELECT at, archive, ok, error_code, error_params FROM backup_drills ORDER BY id DESC LIMIT 1',
+      )
+      .get();
+    if (!row) return null;
+    const error = row.error_code ? { code: row.error_code, params: row.error_params ? (JSON.parse(row.error_params) as Record<string, string | number>) : {} } : null;
+    return { at: row.at, archive: row.archive, ok: row.ok === 1, errorCode: row.error_code, error };
   }
 
   /** What the dashboard and the Backups page show: is the box backed up, and can it be restored? */
@@ -322,6 +329,8 @@ export function createBackupService(deps: {
     const staleSince = lastGoodAt ? Date.parse(lastGoodAt) : Date.parse(settings.get('activation.activatedAt') ?? iso());
     const stale = env.now() - staleSince > configured.staleAfterDays * 86_400_000;
     const drillResult = lastDrill();
+    // A failed drill stops worrying once a newer backup has been written and verified.
+    const drillFailing = drillResult !== null && !drillResult.ok && !(lastGoodAt !== null && lastGoodAt > drillResult.at);
     return {
       destination: configured.destinationShown,
       autoBackup: configured.autoBackup,
@@ -329,7 +338,7 @@ export function createBackupService(deps: {
       staleAfterDays: configured.staleAfterDays,
       stale,
       lastDrill: drillResult,
-      drillFailing: drillResult !== null && !drillResult.ok,
+      drillFailing,
     };
   }
 
@@ -397,9 +406,11 @@ export function createBackupService(deps: {
     /** Restores an archive (a file on the box); see restore.ts for the order of work. */
     restore(file: string, options: RestoreOptions, starter: Starter) {
       const params = { file: displayPath(system, file), dryRun: Boolean(options.dryRun), data: options.includeData !== false, ...(options.passphrase ? { passphrase: '••••' } : {}) };
-      return runner.start({ appId: backupsAppId, action: options.dryRun ? 'restore-dry-run' : 'restore', ...starter, params, locks: backupLocks }, (job) =>
-        restoreFromArchive(job, { db, env }, file, options),
-      );
+      return runner.start({ appId: backupsAppId, action: options.dryRun ? 'restore-dry-run' : 'restore', ...starter, params, locks: backupLocks }, async (job) => {
+        // Without a passphrase given, the one this box encrypts with (its own archives).
+        const passphrase = options.passphrase ?? (await backupSettings(env)).passphrase;
+        await restoreFromArchive(job, { db, env }, file, { ...options, ...(passphrase ? { passphrase } : {}) });
+      });
     },
 
     /** At start, before serving: finish or undo a restore a crash interrupted. */
@@ -453,6 +464,18 @@ export function createBackupService(deps: {
   });
 
   return backups;
+}
+
+/** A failure as stored: {code, params} JSON (older rows: a bare code). */
+function parseFailure(stored: string | null): { code: string; params: Record<string, string | number> } | null {
+  if (!stored) return null;
+  try {
+    const parsed = JSON.parse(stored) as { code?: unknown; params?: unknown };
+    if (typeof parsed.code === 'string') return { code: parsed.code, params: (parsed.params ?? {}) as Record<string, string | number> };
+  } catch {
+    // a bare code
+  }
+  return { code: stored, params: {} };
 }
 
 function redacted(request: BackupRequest): Record<string, unknown> {

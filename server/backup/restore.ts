@@ -4,6 +4,7 @@ import type { AppEnvironment } from '../apps/types.js';
 import { reapplySavedApps } from '../apps/reapply.js';
 import { HearthError, isHearthError } from '../errors.js';
 import { faultPoint } from '../system/fault-injection.js';
+import { createSetupCodeFile } from '../auth/setup-code.js';
 import { formatBytes } from '../format.js';
 import type { JobContext } from '../jobs/job-context.js';
 import type { JobRunner } from '../jobs/job-runner.js';
@@ -147,6 +148,11 @@ export async function restoreFromArchive(job: JobContext, ctx: RestoreContext, f
   }
   await cleanUp(ctx, journal);
   job.info(job.t('backup:log.restored', { at: manifest.createdAt }));
+  // A backup made before activation: the box needs a setup code to be activated again.
+  if (env.settings.get('activation.activatedAt') === null) {
+    await createSetupCodeFile(system, paths).ensure();
+    job.info(job.t('backup:log.restoredNotActivated'));
+  }
 }
 
 /** Live files replaced by the staged ones; the pre-restore copies are already kept. */

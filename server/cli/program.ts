@@ -138,6 +138,12 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .option('--json', t('cli:apps.runJson'))
     .action(async (file: string, o: object) => setExit(await (await import('./commands/backup.js')).verifyCommand(ctx, file, { ...o, root: root() })));
 
+  backup
+    .command('drill')
+    .description(t('cli:backup.drillDescription'))
+    .option('--json', t('cli:apps.runJson'))
+    .action(async (o: object) => setExit(await (await import('./commands/backup.js')).drillCommand(ctx, { ...o, root: root() })));
+
   program
     .command('backups')
     .description(t('cli:backup.listDescription'))

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ownOrigin, testServer } from '../testing/test-server.js';
 
@@ -9,6 +10,10 @@ async function serverWithData() {
   mkdirSync(server.appliance.paths.dataDir, { recursive: true });
   writeFileSync(path.join(server.appliance.paths.dataDir, 'notes.txt'), 'keep me');
   return { server, cookie };
+}
+
+function uploadsDir(server: Awaited<ReturnType<typeof testServer>>) {
+  return path.join(server.appliance.paths.stateDir, 'uploads');
 }
 
 function multipart(field: string, filename: string, content: Buffer) {
@@ -32,6 +37,11 @@ describe('backups API', () => {
     const verify = await server.post(`/api/backups/${backups[0].name}/verify`, {}, { cookie });
     expect(verify.statusCode).toBe(202);
     await server.appliance.runner.idle();
+
+    const drill = await server.post('/api/backups/drill', {}, { cookie });
+    expect(drill.statusCode).toBe(202);
+    await server.appliance.runner.idle();
+    expect((await server.get('/api/backups', { cookie })).json().status.lastDrill).toMatchObject({ ok: true, archive: backups[0].name, message: null });
 
     const download = await server.get(`/api/backups/${backups[0].name}/download`, { cookie });
     expect(download.statusCode).toBe(200);
@@ -68,6 +78,34 @@ describe('backups API', () => {
     const tooBig = await server.app.inject({ method: 'POST', url: '/api/backups/upload', remoteAddress: '192.168.1.10', headers: { cookie, origin: ownOrigin, 'content-type': big.contentType }, payload: big.payload });
     expect(tooBig.statusCode).toBe(413);
     expect(tooBig.json().code).toBe('HEARTH_ERR_UPLOAD_TOO_LARGE');
+    // Without a Content-Length (sent in chunks) it is cut off at the limit and refused too.
+    const chunked = await server.app.inject({
+      method: 'POST',
+      url: '/api/backups/upload',
+      remoteAddress: '192.168.1.10',
+      headers: { cookie, origin: ownOrigin, 'content-type': big.contentType },
+      payload: Readable.from([big.payload.subarray(0, 1_000_000), big.payload.subarray(1_000_000)]),
+    });
+    expect(chunked.statusCode).toBe(413);
+    expect(readdirSync(uploadsDir(server)).filter((name) => name !== `${upload}.archive`)).toEqual([]);
+  });
+
+  it("says in the owner's language why an archive failed its check", async () => {
+    const { server, cookie } = await serverWithData();
+    await server.post('/api/backups', { compression: 'none' }, { cookie });
+    await server.appliance.runner.idle();
+    const [archive] = (await server.get('/api/backups', { cookie })).json().backups;
+    const file = path.join(server.appliance.paths.backupsDir, archive.name);
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf(Buffer.from('keep me'));
+    bytes[at] = bytes[at]! ^ 0xff;
+    writeFileSync(file, bytes);
+    await server.post(`/api/backups/${archive.name}/verify`, {}, { cookie });
+    await server.appliance.runner.idle();
+    const listed = (await server.get('/api/backups', { cookie, headers: { 'accept-language': 'zh-CN' } })).json().backups[0];
+    expect(listed.verified).toMatchObject({ ok: false, error: 'HEARTH_ERR_ARCHIVE_CORRUPT' });
+    expect(listed.verified.message).toContain('data/notes.txt');
+    expect(listed.verified.message).toMatch(/[\u4e00-\u9fff]/);
   });
 
   it('refuses a restore of nothing, of both, and of an upload that does not exist', async () => {

@@ -21,7 +21,10 @@ const Listing = Type.Object({
   encrypted: Type.Boolean(),
   data: Type.Union([Type.Boolean(), Type.Null()]),
   entries: Type.Union([Type.Integer(), Type.Null()]),
-  verified: Type.Union([Type.Null(), Type.Object({ at: Type.String(), ok: Type.Boolean(), error: Type.Union([Type.String(), Type.Null()]) })]),
+  verified: Type.Union([
+    Type.Null(),
+    Type.Object({ at: Type.String(), ok: Type.Boolean(), error: Type.Union([Type.String(), Type.Null()]), message: Type.Union([Type.String(), Type.Null()]) }),
+  ]),
 });
 
 const Status = Type.Object({
@@ -30,7 +33,10 @@ const Status = Type.Object({
   lastGoodAt: Type.Union([Type.String(), Type.Null()]),
   staleAfterDays: Type.Integer(),
   stale: Type.Boolean(),
-  lastDrill: Type.Union([Type.Null(), Type.Object({ at: Type.String(), archive: Type.String(), ok: Type.Boolean(), errorCode: Type.Union([Type.String(), Type.Null()]) })]),
+  lastDrill: Type.Union([
+    Type.Null(),
+    Type.Object({ at: Type.String(), archive: Type.String(), ok: Type.Boolean(), errorCode: Type.Union([Type.String(), Type.Null()]), message: Type.Union([Type.String(), Type.Null()]) }),
+  ]),
   drillFailing: Type.Boolean(),
 });
 
@@ -51,7 +57,27 @@ const backupRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async 
   app.get(
     '/api/backups',
     { schema: { summary: 'Backups in the destination, newest first, and whether the box is safely backed up', response: { 200: Type.Object({ status: Status, backups: Type.Array(Listing) }), ...errorResponses } } },
-    async () => ({ status: await backups.status(), backups: await backups.list() }),
+    async (request) => {
+      const t = request.t;
+      const status = await backups.status();
+      const message = (error: { code: string; params: Record<string, string | number> } | null) => (error ? t(`errors:${error.code}`, error.params) : null);
+      return {
+        status: { ...status, lastDrill: status.lastDrill ? { at: status.lastDrill.at, archive: status.lastDrill.archive, ok: status.lastDrill.ok, errorCode: status.lastDrill.errorCode, message: message(status.lastDrill.error) } : null },
+        backups: (await backups.list()).map((archive) => ({
+          ...archive,
+          verified: archive.verified ? { at: archive.verified.at, ok: archive.verified.ok, error: archive.verified.error?.code ?? null, message: message(archive.verified.error) } : null,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/backups/drill',
+    { schema: { summary: 'Run the restore drill now: the newest backup read back in full and its database checked', response: { 202: Started, ...errorResponses } } },
+    async (request, reply) => {
+      const { id } = backups.drill(starter(request));
+      return reply.code(202).send({ job: summarizeJob(jobs.get(id)!, request.t) });
+    },
   );
 
   app.post(
@@ -132,6 +158,9 @@ const backupRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async 
       { schema: { summary: 'Upload an archive for a restore (multipart field "archive")', response: { 201: Type.Object({ upload: Type.String(), size: Type.Number() }), ...errorResponses } } },
       async (request, reply) => {
         const limit = (await backupSettings(appliance.env)).uploadLimitBytes;
+        // Refused before a byte is read when the browser says the upload is too large (the multipart framing aside).
+        const declared = Number(request.headers['content-length'] ?? 0);
+        if (declared > limit + 64 * 1024) throw new HearthError('HEARTH_ERR_UPLOAD_TOO_LARGE', { limit: formatBytes(limit) });
         const part = await request.file({ limits: { fileSize: limit } });
         if (!part) throw new HearthError('HEARTH_ERR_VALIDATION', { field: 'archive' });
         const received = await backups.receiveUpload(part.file);

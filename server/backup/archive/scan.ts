@@ -6,6 +6,7 @@ import { HearthError } from '../../errors.js';
 import { checkEntryPath, depthOf, parentOf } from './entry-path.js';
 import type { ManifestEntry, SkippedEntry } from './format.js';
 import { formatMtime } from './manifest.js';
+import { mapConcurrently } from './concurrency.js';
 import { ProgressReporter, type ProgressListener } from './progress.js';
 
 /*
@@ -94,6 +95,9 @@ function specialReason(info: BigIntStats): string | undefined {
   if (!info.isFile() && !info.isDirectory() && !info.isSymbolicLink()) return 'unknown-type';
   return undefined;
 }
+
+/** File operations in flight at once while scanning (see concurrency.ts). */
+const concurrency = 8;
 
 function errno(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -223,7 +227,7 @@ export async function scanSources(sources: readonly ArchiveSource[], options: Sc
         throw error;
       }
       names.sort(Buffer.compare);
-      const children: typeof stack = [];
+      const candidates: Array<{ file: string; entryPath: string }> = [];
       for (const raw of names) {
         const name = raw.toString('utf8');
         const childPath = `${entryPath}/${name}`;
@@ -243,12 +247,19 @@ export async function scanSources(sources: readonly ArchiveSource[], options: Sc
           skipped.push({ path: childPath, reason: 'excluded' });
           continue;
         }
-        try {
-          children.push({ file: childFile, entryPath: childPath, info: await lstat(childFile, { bigint: true }) });
-        } catch (error) {
+        candidates.push({ file: childFile, entryPath: childPath });
+      }
+      const infos = await mapConcurrently(candidates, concurrency, (candidate) =>
+        lstat(candidate.file, { bigint: true }).catch((error: unknown) => {
           if (errno(error) !== 'ENOENT') throw error;
-          skipped.push({ path: childPath, reason: 'vanished' });
-        }
+          return undefined;
+        }),
+      );
+      const children: typeof stack = [];
+      for (const [index, candidate] of candidates.entries()) {
+        const info = infos[index];
+        if (info) children.push({ ...candidate, info });
+        else skipped.push({ path: candidate.entryPath, reason: 'vanished' });
       }
       for (const child of children.reverse()) stack.push(child);
     }
@@ -256,14 +267,11 @@ export async function scanSources(sources: readonly ArchiveSource[], options: Sc
 
   const bytesTotal = entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0);
   progress.totals(bytesTotal, entries.length);
+  const outcomes = await mapConcurrently(entries, concurrency, (entry) => (entry.type === 'file' ? hashFile(entry, progress, options.signal) : Promise.resolve('ok' as const)));
   const hashed: ScannedEntry[] = [];
   const unreadable = new Set<string>();
-  for (const entry of entries) {
-    if (entry.type === 'hardlink' && unreadable.has(entry.target!)) {
-      skipped.push({ path: entry.path, reason: 'unreadable' });
-      continue;
-    }
-    if (entry.type === 'file' && (await hashFile(entry, progress, options.signal)) === 'unreadable') {
+  for (const [index, entry] of entries.entries()) {
+    if (outcomes[index] === 'unreadable' || (entry.type === 'hardlink' && unreadable.has(entry.target!))) {
       unreadable.add(entry.path);
       skipped.push({ path: entry.path, reason: 'unreadable' });
       continue;
@@ -292,6 +300,8 @@ async function hashFile(entry: ScannedEntry, progress: ProgressReporter, signal:
     throw error;
   }
   try {
+    // What is recorded is how the file looked when it was opened; a change while it is
+    // read makes the hash differ from what pass 2 reads, which fails there.
     const before = await handle.stat({ bigint: true });
     if (!before.isFile() || before.ino !== entry.identity!.ino) throw new HearthError('HEARTH_ERR_ARCHIVE_SOURCE_CHANGED', { path: entry.from! });
     const hash = createHash('sha256');
@@ -299,18 +309,15 @@ async function hashFile(entry: ScannedEntry, progress: ProgressReporter, signal:
       hash.update(chunk);
       progress.bytes(chunk.length);
     }, signal);
-    const after = await handle.stat({ bigint: true });
-    if (size !== Number(before.size) || !sameIdentity(identityOf(before), identityOf(after))) {
-      throw new HearthError('HEARTH_ERR_ARCHIVE_SOURCE_CHANGED', { path: entry.from! });
-    }
+    if (size !== Number(before.size)) throw new HearthError('HEARTH_ERR_ARCHIVE_SOURCE_CHANGED', { path: entry.from! });
     entry.size = size;
-    entry.identity = identityOf(after);
-    entry.mtime = formatMtime(after.mtimeNs);
-    entry.mode = Number(after.mode & 0o7777n);
-    entry.uid = Number(after.uid);
-    entry.gid = Number(after.gid);
+    entry.identity = identityOf(before);
+    entry.mtime = formatMtime(before.mtimeNs);
+    entry.mode = Number(before.mode & 0o7777n);
+    entry.uid = Number(before.uid);
+    entry.gid = Number(before.gid);
     entry.sha256 = hash.digest('hex');
-    if (after.blocks * 512n < after.size) entry.sparse = true;
+    if (before.blocks * 512n < before.size) entry.sparse = true;
     else delete entry.sparse;
     return 'ok';
   } finally {

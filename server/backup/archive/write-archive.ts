@@ -124,6 +124,26 @@ function manifestOf(options: WriteArchiveOptions, scan: SourceScan, level: numbe
   };
 }
 
+/**
+ * Joins small chunks (tar-stream pushes every 512-byte header on its own) into
+ * chunks of about `size`, so that each stage and the file see one write per 256 KiB
+ * rather than several per entry.
+ */
+async function* coalesce(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
+}
+
 /** Counts what goes out of the last stage. */
 class ByteCounter extends Transform {
   bytes = 0;
@@ -150,20 +170,82 @@ export function manifestText(manifest: Manifest): string {
  * fails the archive (HEARTH_ERR_ARCHIVE_SOURCE_CHANGED naming it) rather than letting
  * the manifest lie about it.
  */
+/** Files up to this size are read ahead of the tar, a few at a time; larger ones are streamed. */
+const smallFile = 1024 * 1024;
+const readAhead = 8;
+
 async function packEntries(pack: tar.Pack, manifest: Manifest, scan: SourceScan, progress: ProgressReporter, signal?: AbortSignal) {
   const manifestBytes = Buffer.from(manifestText(manifest), 'utf8');
   const createdNs = BigInt(Date.parse(manifest.createdAt)) * 1_000_000n;
   const first = openEntry(pack, tarHeader({ path: manifestName, type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: formatMtime(createdNs), size: manifestBytes.length }));
   first.sink.end(manifestBytes);
   await first.done;
-  for (const entry of scan.entries) {
+  // Small files are read (and checked) up to `readAhead` entries before the tar needs
+  // them: a tree of many small files is bound by the latency of each open and read.
+  const entries = scan.entries;
+  const ahead = new Map<number, Promise<Buffer>>();
+  const readAheadFrom = (index: number) => {
+    for (let next = index; next < Math.min(index + readAhead, entries.length); next += 1) {
+      const entry = entries[next]!;
+      if (entry.type !== 'file' || entry.size > smallFile || ahead.has(next)) continue;
+      const reading = readSmallFile(entry);
+      reading.catch(() => {});
+      ahead.set(next, reading);
+    }
+  };
+  for (const [index, entry] of entries.entries()) {
     if (signal?.aborted) throw signal.reason;
+    readAheadFrom(index);
     const header = tarHeader(entry);
-    if (entry.type === 'file') await packFile(pack, header, entry, progress, signal);
-    else await openEntry(pack, header).done;
+    const content = ahead.get(index);
+    ahead.delete(index);
+    if (content) {
+      const data = await content;
+      const { sink, done } = openEntry(pack, header);
+      sink.end(data);
+      await done;
+      progress.bytes(data.length);
+    } else if (entry.type === 'file') {
+      await packFile(pack, header, entry, progress, signal);
+    } else {
+      await openEntry(pack, header).done;
+    }
     progress.entry();
   }
   pack.finalize();
+}
+
+/** Opens a source file again in pass 2; a file gone or replaced by a link has changed. */
+async function reopen(entry: ScannedEntry) {
+  try {
+    return await openSourceFile(entry.from!);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP') throw new HearthError('HEARTH_ERR_ARCHIVE_SOURCE_CHANGED', { path: entry.from! }, { cause: error });
+    throw error;
+  }
+}
+
+/** A small file's content, read whole and checked like packFile checks a large one. */
+async function readSmallFile(entry: ScannedEntry): Promise<Buffer> {
+  const changed = () => new HearthError('HEARTH_ERR_ARCHIVE_SOURCE_CHANGED', { path: entry.from! });
+  const handle = await reopen(entry);
+  try {
+    const before = await handle.stat({ bigint: true });
+    if (!before.isFile() || !sameIdentity(identityOf(before), entry.identity!)) throw changed();
+    const data = Buffer.alloc(entry.size);
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesRead } = await handle.read(data, offset, data.length - offset, offset);
+      if (bytesRead === 0) throw changed();
+      offset += bytesRead;
+    }
+    const after = await handle.stat({ bigint: true });
+    if (!sameIdentity(identityOf(after), entry.identity!) || createHash('sha256').update(data).digest('hex') !== entry.sha256) throw changed();
+    return data;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -178,19 +260,14 @@ function openEntry(pack: tar.Pack, header: tar.Header): { sink: Writable; done: 
   });
   done.catch(() => {});
   const sink = pack.entry(header, (error) => settle(error)) as unknown as Writable;
+  // Its errors reach the caller through `done`.
+  sink.on('error', () => {});
   return { sink, done };
 }
 
 async function packFile(pack: tar.Pack, header: tar.Header, entry: ScannedEntry, progress: ProgressReporter, signal?: AbortSignal) {
   const changed = () => new HearthError('HEARTH_ERR_ARCHIVE_SOURCE_CHANGED', { path: entry.from! });
-  let handle;
-  try {
-    handle = await openSourceFile(entry.from!);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ELOOP') throw new HearthError('HEARTH_ERR_ARCHIVE_SOURCE_CHANGED', { path: entry.from! }, { cause: error });
-    throw error;
-  }
+  const handle = await reopen(entry);
   try {
     const before = await handle.stat({ bigint: true });
     if (!before.isFile() || !sameIdentity(identityOf(before), entry.identity!)) throw changed();
@@ -236,8 +313,8 @@ export async function writeArchive(output: Writable, options: WriteArchiveOption
   progress.totals(manifest.totals.bytes, manifest.totals.entries);
 
   const pack = tar.pack();
-  // streamx → Node stream, pulled on demand.
-  const tarStream = Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 256 * 1024 });
+  // streamx → Node stream, pulled on demand, in chunks of 256 KiB rather than one per header.
+  const tarStream = Readable.from(coalesce(pack as unknown as AsyncIterable<Buffer>, 256 * 1024), { objectMode: false, highWaterMark: 1 });
   // scrypt first: no zstd is left running if it fails, and none runs idle while it works.
   const encrypt = options.passphrase !== undefined ? [await encryptStage(options.passphrase, options.scryptWorkFactor)] : [];
   const stages: Duplex[] = [compressStage(options.system, options.compression, level, options.signal), ...encrypt];

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ describe('a source that changes between the two passes fails the backup, naming 
     ['grown', (file) => appendFileSync(file, 'more\n')],
     ['rewritten to the same size, its mtime put back', (file) => {
       const before = statSync(file);
-      writeFileSync(file, 'FIRST VERSION\n');
+      writeFileSync(file, Buffer.alloc(before.size, 0x41));
       utimesSync(file, before.atime, before.mtime);
     }],
     ['deleted', (file) => rmSync(file)],
@@ -51,13 +51,48 @@ describe('a source that changes between the two passes fails the backup, naming 
     }],
   ];
 
-  it.each(changes)('%s', async (_name, change) => {
+  // A small file is read ahead whole; a large one (over 1 MiB) is streamed: both are checked.
+  const cases = changes.flatMap(([name, change]) => [
+    [`${name} (small file)`, 'a.txt', change] as const,
+    [`${name} (large file)`, 'large.bin', change] as const,
+  ]);
+
+  it.each(cases)('%s', async (_name, name, change) => {
+    writeFileSync(path.join(source, 'large.bin'), Buffer.alloc(3 * 1024 * 1024, 1));
     const scan = await scanSources([{ path: 'data', from: source }]);
-    change(path.join(source, 'a.txt'));
+    change(path.join(source, name));
     await expect(writeArchiveToFile(path.join(out, 'backup.tar.zst'), options({ scan }))).rejects.toMatchObject({
       code: 'HEARTH_ERR_ARCHIVE_SOURCE_CHANGED',
-      params: { path: path.join(source, 'a.txt') },
+      params: { path: path.join(source, name) },
     });
+    expectNoArchive();
+  });
+
+  it('written to while it is being read into the archive', async () => {
+    const large = path.join(source, 'large.bin');
+    writeFileSync(large, Buffer.alloc(3 * 1024 * 1024, 1));
+    let passed = 0;
+    // zstd's input is watched: once 1 MiB of the tar went in, large.bin is half read; change its end.
+    const meddling: ArchiveSystem = {
+      pipeThrough(argv, opts) {
+        const program = pipeProgram(argv, opts);
+        const write = program.stdin.write.bind(program.stdin) as (chunk: Buffer, callback?: (error?: Error | null) => void) => boolean;
+        program.stdin.write = ((chunk: Buffer, callback?: (error?: Error | null) => void) => {
+          if (passed < 1024 * 1024 && (passed += chunk.length) >= 1024 * 1024) {
+            const fd = openSync(large, 'r+');
+            writeSync(fd, Buffer.from('changed'), 0, 7, 3 * 1024 * 1024 - 7);
+            closeSync(fd);
+          }
+          return write(chunk, callback);
+        }) as typeof program.stdin.write;
+        return program;
+      },
+    };
+    await expect(writeArchiveToFile(path.join(out, 'backup.tar.zst'), options({ system: meddling }))).rejects.toMatchObject({
+      code: 'HEARTH_ERR_ARCHIVE_SOURCE_CHANGED',
+      params: { path: large },
+    });
+    expect(passed).toBeGreaterThanOrEqual(1024 * 1024);
     expectNoArchive();
   });
 

@@ -95,6 +95,17 @@ export async function verifyCommand(ctx: CliContext, given: string, options: { r
   }
 }
 
+/** `hearth backup drill [--json]`: the weekly restore drill, now. */
+export async function drillCommand(ctx: CliContext, options: { root?: string; json?: boolean }): Promise<number> {
+  const appliance = open(ctx, options.root);
+  try {
+    return await finish(ctx, appliance, appliance.backups.drill(cliStarter(ctx)), options.json);
+  } finally {
+    await appliance.runner.idle();
+    appliance.close();
+  }
+}
+
 /** `hearth backups [--dest DIR] [--json]`: the archives in the destination, newest first. */
 export async function backupsCommand(ctx: CliContext, options: { root?: string; dest?: string; json?: boolean }): Promise<number> {
   const appliance = open(ctx, options.root);

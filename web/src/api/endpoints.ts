@@ -110,7 +110,8 @@ export interface BackupStatus {
   staleAfterDays: number;
   /** No verified backup for staleAfterDays (or never, that long after activation). */
   stale: boolean;
-  lastDrill: null | { at: string; archive: string; ok: boolean; errorCode: string | null };
+  /** message: the failure in the panel's language. */
+  lastDrill: null | { at: string; archive: string; ok: boolean; errorCode: string | null; message: string | null };
   drillFailing: boolean;
 }
 
@@ -126,8 +127,8 @@ export interface BackupListing {
   /** Whether it holds the owner's files; null when not known (an encrypted archive from elsewhere). */
   data: boolean | null;
   entries: number | null;
-  /** The last time it was read back in full; `error` is an error code. */
-  verified: null | { at: string; ok: boolean; error: string | null };
+  /** The last time it was read back in full; `error` is an error code, `message` says it in the panel's language. */
+  verified: null | { at: string; ok: boolean; error: string | null; message: string | null };
 }
 
 export interface BackupsOverview {

@@ -33,7 +33,7 @@ export function BackupWarning({ status, withLink = false }: Props) {
     lines.push(
       t('panel:backups.warning.drillFailed', {
         date: formatDateTime(language, status.lastDrill.at),
-        reason: archiveProblemText(t, status.lastDrill.errorCode),
+        reason: archiveProblemText(t, status.lastDrill.errorCode, status.lastDrill.message),
       }),
     );
   }

@@ -317,7 +317,7 @@ function StatusCard({ status }: { status: BackupStatus }) {
               ? t('panel:backups.status.drillNotYet')
               : drill.ok
                 ? `✓ ${t('panel:backups.status.drillPassed', { date: formatDateTime(language, drill.at) })}`
-                : `✗ ${t('panel:backups.status.drillFailed', { date: formatDateTime(language, drill.at), reason: archiveProblemText(t, drill.errorCode) })}`}
+                : `✗ ${t('panel:backups.status.drillFailed', { date: formatDateTime(language, drill.at), reason: archiveProblemText(t, drill.errorCode, drill.message) })}`}
           </dd>
         </div>
         <div className="backup-destination">
@@ -540,7 +540,7 @@ function VerifiedBadge({ verified }: { verified: BackupListing['verified'] }) {
   return (
     <p className="verified-badge" data-verified={verified.ok ? 'ok' : 'failed'}>
       <span aria-hidden="true">{verified.ok ? '✓' : '✗'}</span>{' '}
-      {verified.ok ? t('panel:backups.verified.ok', { date }) : t('panel:backups.verified.failed', { date, reason: archiveProblemText(t, verified.error) })}
+      {verified.ok ? t('panel:backups.verified.ok', { date }) : t('panel:backups.verified.failed', { date, reason: archiveProblemText(t, verified.error, verified.message) })}
     </p>
   );
 }
