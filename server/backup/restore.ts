@@ -96,6 +96,7 @@ export async function restoreFromArchive(job: JobContext, ctx: RestoreContext, f
       targets: { state: path.join(stage, 'state'), config: path.join(stage, 'config'), ...(journal.dataStaging ? { data: journal.dataStaging } : {}) },
       include: ['state', ...(hasConfig ? ['config'] : []), ...(includeData ? ['data'] : [])],
       onProgress: (progress) => job.progress(toJobProgress(progress)),
+      syncFileSystem: (dir) => system.syncFileSystem(dir),
     });
     if (options.dryRun) {
       await reportChanges(job, ctx, manifest, stage, includeData);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isInside, type Paths } from '../paths.js';
 import { ensureDirectory, fsyncDirectory, replaceSymlink, writeFileAtomic, writeStreamAtomic } from './atomic-write.js';
 import { createReadStream } from 'node:fs';
+import { runProgram } from './run-program.js';
 
 /** File access confined to the root; shared by both implementations (sandbox writes are real). */
 export function localFiles(paths: Paths) {
@@ -86,6 +87,11 @@ export function localFiles(paths: Paths) {
       await fsyncDirectory(path.dirname(target)).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
+    },
+    /** syncfs(2) of the file system holding `dir` (coreutils `sync --file-system`): everything written there is durable. */
+    async syncFileSystem(dir: string) {
+      const result = await runProgram(['sync', '--file-system', confine(dir)], { timeoutMs: 600_000 });
+      if (result.code !== 0) throw new Error(`sync --file-system ${dir} failed: ${result.stderr.trim()}`);
     },
     async removeFile(file: string) {
       const target = confine(file);

@@ -93,6 +93,11 @@ export interface System {
   rename(from: string, to: string): Promise<void>;
   /** rm -rf under the root; refuses the root itself and the state directory. No error when it is gone. */
   removeTree(dir: string): Promise<void>;
+  /**
+   * Make everything written on the file system holding `dir` durable at once (syncfs):
+   * far cheaper than an fsync per file when thousands were written.
+   */
+  syncFileSystem(dir: string): Promise<void>;
   /** Remove a file under the root (durably); no error when it is already gone. */
   removeFile(file: string): Promise<void>;
   /** Run a program with an argv array. Never through a shell. */

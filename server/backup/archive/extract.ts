@@ -41,6 +41,12 @@ export interface ExtractOptions extends ReadOptions {
   onProgress?: ProgressListener;
   /** fsync every file and directory written (default true): the result survives a power cut once this resolves. */
   fsync?: boolean;
+  /**
+   * With fsync: instead of an fsync per file and directory, one syncfs of each target's
+   * file system at the end (as durable once it resolves; thousands of small files
+   * restore several times faster).
+   */
+  syncFileSystem?: (dir: string) => Promise<void>;
   /** Keep setuid/setgid bits on restored files (default false: stripped; only root could restore them anyway). */
   keepSetuid?: boolean;
 }
@@ -168,7 +174,9 @@ export async function extractArchive(file: string, options: ExtractOptions): Pro
       if (other !== prefix && isInside(otherDir, dir)) throw new Error(`extraction targets overlap: ${dir} is inside ${otherDir}`);
     }
   }
-  const fsync = options.fsync !== false;
+  const durable = options.fsync !== false;
+  // Per entry only when no file-system-wide sync was offered.
+  const fsync = durable && !options.syncFileSystem;
   const keepSetuid = options.keepSetuid === true;
   const root = isRoot();
   const progress = new ProgressReporter('extract', options.onProgress);
@@ -179,6 +187,7 @@ export async function extractArchive(file: string, options: ExtractOptions): Pro
   const files = new Map<string, string>();
   const symlinks: Array<{ entry: ManifestEntry; at: string }> = [];
   const setuidStripped: string[] = [];
+  const finishing = new Finishing(16);
   let included: Set<string> = new Set();
   let entries = 0;
   let bytes = 0;
@@ -275,19 +284,27 @@ export async function extractArchive(file: string, options: ExtractOptions): Pro
             bytes += chunk.length;
           }
           await writer.finish(entry.size);
-          if (root) await handle.chown(entry.uid, entry.gid);
-          const mode = fileMode(entry, keepSetuid);
-          if (mode !== entry.mode) setuidStripped.push(entry.path);
-          await handle.chmod(mode);
-          const time = timeOf(entry);
-          await handle.utimes(time, time);
-          if (fsync) await handle.sync();
-        } finally {
+        } catch (error) {
           await handle.close();
+          throw error;
         }
+        const mode = fileMode(entry, keepSetuid);
+        if (mode !== entry.mode) setuidStripped.push(entry.path);
         files.set(entry.path, at);
+        await finishing.add(async () => {
+          try {
+            if (root) await handle.chown(entry.uid, entry.gid);
+            await handle.chmod(mode);
+            const time = timeOf(entry);
+            await handle.utimes(time, time);
+            if (fsync) await handle.sync();
+          } finally {
+            await handle.close();
+          }
+        });
       },
     });
+    await finishing.drain();
 
     // Links last: nothing was written after them, nothing will be written through them.
     for (const { entry, at } of symlinks) {
@@ -307,11 +324,52 @@ export async function extractArchive(file: string, options: ExtractOptions): Pro
       await lutimes(dir, time, time);
     }
     for (const target of targets) if (fsync) await syncDirectory(path.dirname(target.dir));
+    if (durable && options.syncFileSystem) for (const target of targets) await options.syncFileSystem(path.dirname(target.dir));
     progress.finish();
     return { manifest, layers, prefixes: [...included], entries, bytes, setuidStripped };
   } catch (error) {
+    await finishing.settle();
     await undo(targets, directories.keys());
     throw error;
+  }
+}
+
+/**
+ * A file's last steps (owner, mode, times, close) run while the next entries are
+ * read: each is a round trip to the thread pool, and a tree of small files is bound
+ * by their latency. At most `limit` at once; the first failure fails the extraction.
+ */
+class Finishing {
+  private readonly running = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly limit: number) {}
+
+  async add(work: () => Promise<void>): Promise<void> {
+    this.rethrow();
+    const tracked: Promise<void> = work()
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+    if (this.running.size >= this.limit) await Promise.race(this.running);
+    this.rethrow();
+  }
+
+  /** Waits for all; rejects with the first failure. */
+  async drain(): Promise<void> {
+    await this.settle();
+    this.rethrow();
+  }
+
+  /** Waits for all, whatever happened (before undoing: no handle may still write). */
+  async settle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure.error;
   }
 }
 
