@@ -19,6 +19,7 @@ export interface Paths {
   tlsCert: string;
   setupCode: string;
   backupsDir: string;
+  /** Snapshots of the state directory: $ROOT/var/lib/hearth-snapshots, outside what a rollback swaps */
   snapshotsDir: string;
   /** Where the owner's files live (the NAS share) */
   dataDir: string;
@@ -47,7 +48,8 @@ export function resolvePaths(root: string): Paths {
     tlsCert: path.join(tlsDir, 'cert.pem'),
     setupCode: path.join(stateDir, 'setup-code'),
     backupsDir: path.join(stateDir, 'backups'),
-    snapshotsDir: path.join(stateDir, 'snapshots'),
+    // Beside the state, not in it: a rollback swaps the state directory as a whole (server/snapshots/).
+    snapshotsDir: under('var/lib/hearth-snapshots'),
     dataDir: under('srv/hearth'),
     logDir,
     authLog: path.join(logDir, 'auth.log'),

@@ -1,4 +1,4 @@
-import { appendFile, lstat, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, lstat, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside, type Paths } from '../paths.js';
 import { ensureDirectory, fsyncDirectory, replaceSymlink, writeFileAtomic, writeStreamAtomic } from './atomic-write.js';
@@ -93,6 +93,10 @@ export function localFiles(paths: Paths) {
       const result = await runProgram(['sync', '--file-system', confine(dir)], { timeoutMs: 600_000 });
       if (result.code !== 0) throw new Error(`sync --file-system ${dir} failed: ${result.stderr.trim()}`);
     },
+    async fileSystemOf(file: string) {
+      const info = await statfs(confine(file));
+      return { type: fileSystemTypes[info.type] ?? `0x${info.type.toString(16)}`, totalBytes: info.blocks * info.bsize, availableBytes: info.bavail * info.bsize };
+    },
     async removeFile(file: string) {
       const target = confine(file);
       await rm(target, { force: true });
@@ -102,3 +106,21 @@ export function localFiles(paths: Paths) {
     },
   };
 }
+
+/** statfs(2) f_type magic numbers (linux/magic.h) of the file systems a board's state may sit on. */
+const fileSystemTypes: Record<number, string> = {
+  0x9123683e: 'btrfs',
+  0xef53: 'ext4',
+  0x58465342: 'xfs',
+  0xf2f52010: 'f2fs',
+  0x2fc12fc1: 'zfs',
+  0x01021994: 'tmpfs',
+  0x794c7630: 'overlay',
+  0x4d44: 'vfat',
+  0x5346544e: 'ntfs',
+  0x6969: 'nfs',
+  0xff534d42: 'cifs',
+  0x65735546: 'fuse',
+  0x858458f6: 'ramfs',
+  0x73717368: 'squashfs',
+};

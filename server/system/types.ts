@@ -45,6 +45,13 @@ export interface PipedProgram {
   kill(): void;
 }
 
+export interface FileSystemInfo {
+  type: string;
+  totalBytes: number;
+  /** What an unprivileged writer may still use (f_bavail). */
+  availableBytes: number;
+}
+
 export interface NetworkAddress {
   interface: string;
   family: 'IPv4' | 'IPv6';
@@ -102,6 +109,11 @@ export interface System {
   removeFile(file: string): Promise<void>;
   /** Run a program with an argv array. Never through a shell. */
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * The file system holding a path under the root, from statfs(2): its type by name
+   * ("btrfs", "ext4", "tmpfs", … or "0x…" when unknown) and its space. Reads only: real in the sandbox too.
+   */
+  fileSystemOf(file: string): Promise<FileSystemInfo>;
   /**
    * Start a program as a stream filter (e.g. `zstd -c`), argv array, never through a
    * shell. Runs for real in the sandbox too: only filters that change nothing on the host belong here.
