@@ -28,6 +28,10 @@ export interface Paths {
   authLog: string;
   /** Programs the sandbox did not run, and what they would have changed */
   sandboxState: string;
+  /** Installed code: $ROOT/opt/hearth (releases/<version>/, the `current` link, the launcher); see updates/layout.ts */
+  installDir: string;
+  /** Update journal, history, staging and start logs: $ROOT/var/lib/hearth-update, outside what a state rollback restores */
+  updateDir: string;
   /** Any system file, e.g. systemFile('etc/hostname') */
   systemFile(relative: string): string;
 }
@@ -54,6 +58,8 @@ export function resolvePaths(root: string): Paths {
     logDir,
     authLog: path.join(logDir, 'auth.log'),
     sandboxState: path.join(stateDir, 'sandbox-state.json'),
+    installDir: under('opt/hearth'),
+    updateDir: under('var/lib/hearth-update'),
     systemFile(relative: string) {
       const resolved = path.resolve(absoluteRoot, relative.replace(/^\/+/, ''));
       if (!isInside(absoluteRoot, resolved)) throw new Error(`path escapes the root: ${relative}`);

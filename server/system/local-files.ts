@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isInside, type Paths } from '../paths.js';
 import { ensureDirectory, fsyncDirectory, replaceSymlink, writeFileAtomic, writeStreamAtomic } from './atomic-write.js';
 import { createReadStream } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import { runProgram } from './run-program.js';
 
 /** File access confined to the root; shared by both implementations (sandbox writes are real). */
@@ -27,6 +28,15 @@ export function localFiles(paths: Paths) {
     },
     async symlink(target: string, link: string) {
       await replaceSymlink(target, confine(link));
+    },
+    async readLink(link: string) {
+      try {
+        return await readlink(confine(link));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EINVAL' || code === 'ENOTDIR') return undefined;
+        throw error;
+      }
     },
     async readFile(file: string) {
       try {

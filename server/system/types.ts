@@ -86,6 +86,8 @@ export interface System {
   openReadStream(file: string): Promise<{ stream: NodeJS.ReadableStream; size: number }>;
   /** Atomically point a symbolic link under the root at `target` (kept as given, e.g. relative). */
   symlink(target: string, link: string): Promise<void>;
+  /** The target of a symbolic link under the root, as stored (e.g. relative); undefined when it is not a link. */
+  readLink(link: string): Promise<string | undefined>;
   /** Read a file under the root; undefined when it does not exist. */
   readFile(file: string): Promise<string | undefined>;
   /** Append text to a log file under the root (created 0640 if missing). No fsync: logs are not state. */
