@@ -136,13 +136,14 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .description(t('cli:backup.verifyDescription'))
     .option('--passphrase-file <file>', t('cli:backup.passphraseFile'))
     .option('--json', t('cli:apps.runJson'))
-    .action(async (file: string, o: object) => setExit(await (await import('./commands/backup.js')).verifyCommand(ctx, file, { ...o, root: root() })));
+    // The parent `backup` declares the same options and takes them wherever they stand: merge its.
+    .action(async (file: string, _o: object, command: Command) => setExit(await (await import('./commands/backup.js')).verifyCommand(ctx, file, { ...command.optsWithGlobals(), root: root() })));
 
   backup
     .command('drill')
     .description(t('cli:backup.drillDescription'))
     .option('--json', t('cli:apps.runJson'))
-    .action(async (o: object) => setExit(await (await import('./commands/backup.js')).drillCommand(ctx, { ...o, root: root() })));
+    .action(async (_o: object, command: Command) => setExit(await (await import('./commands/backup.js')).drillCommand(ctx, { ...command.optsWithGlobals(), root: root() })));
 
   program
     .command('backups')
