@@ -12,6 +12,8 @@ import { createSavedParams } from './apps/saved-params.js';
 import { createWatchdog } from './apps/watchdog.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { createBackupService } from './backup/backup-service.js';
+import { withBoard } from './boards/board-apps.js';
+import { createBoardService } from './boards/board-service.js';
 import type { AnyAppDefinition } from './apps/types.js';
 import { createJobRunner } from './jobs/job-runner.js';
 import { createJobStore } from './jobs/job-store.js';
@@ -35,6 +37,8 @@ export interface ApplianceOptions {
   notificationChannels?: ChannelOptions;
   /** The config apps; tests pass their own. */
   apps?: readonly AnyAppDefinition[];
+  /** Board detection's view of the box: tests give a fixture's architecture (default os.arch()). */
+  board?: { arch?: string; profilesDir?: string };
 }
 
 /**
@@ -59,7 +63,9 @@ export function createAppliance(options: ApplianceOptions) {
   const runner = createJobRunner({ db, jobs, locks: createLocks(db), system, settings, now });
   const saved = createSavedParams(db, createSecretBox(system), now);
   const notifications = createNotifications({ db, saved, system, now, ...(options.notificationChannels ? { options: options.notificationChannels } : {}) });
-  const env = { system, paths, settings, apps: options.apps ?? allApps, saved, notifications, now };
+  // Detected once, on first use (the daemon asks at start); the apps see the board's recommendations and limits.
+  const board = createBoardService({ system, ...options.board });
+  const env = { system, paths, settings, apps: withBoard(options.apps ?? allApps, board), saved, notifications, now };
   const apps = createAppService({ env, runner });
   const watchdog = createWatchdog({ settings, apps, now });
   // Tasks are defined by the features that own them; the daemon starts it, the CLI only reads its status.
@@ -85,6 +91,7 @@ export function createAppliance(options: ApplianceOptions) {
     watchdog,
     scheduler,
     backups,
+    board,
     now,
     close() {
       if (db.open) db.close();

@@ -1,4 +1,5 @@
 import type { Static, TObject, TProperties } from 'typebox';
+import type { BoardCapability } from '../boards/types.js';
 import type { FieldError } from '../errors.js';
 import type { JobContext } from '../jobs/job-context.js';
 import type { Paths } from '../paths.js';
@@ -65,6 +66,12 @@ export interface AppDefinition<S extends TProperties = TProperties> {
    */
   bindings?: readonly (keyof S & string)[];
   availability?(env: AppEnvironment): Promise<Availability>;
+  /**
+   * What the board must have for this app to make sense (e.g. ['sata']); on a board
+   * whose profile says it has none, the app is unavailable with the reason
+   * (server/apps/availability.ts, boardAvailability).
+   */
+  needs?: readonly BoardCapability[];
   status(env: AppEnvironment): Promise<AppStatus<AppParams<S>>>;
   /**
    * Changes that could lock the owner out (an access list, a network address) are
