@@ -83,9 +83,9 @@ export function parseBoardInput(raw: RawBoardFiles): BoardInput {
     if (!isText(raw.cpuinfo)) garbled(boardFiles.cpuinfo);
     else {
       const fields = parseCpuinfo(raw.cpuinfo);
-      cpuinfo.revision = fields.get('revision') ?? null;
-      cpuinfo.model = fields.get('model') ?? null;
-      cpuinfo.hardware = fields.get('hardware') ?? null;
+      cpuinfo.revision = fields.get('Revision') ?? null;
+      cpuinfo.model = fields.get('Model') ?? null;
+      cpuinfo.hardware = fields.get('Hardware') ?? null;
     }
   }
 
@@ -150,12 +150,15 @@ export function parseShellAssignments(text: string): Record<string, string> {
   return values;
 }
 
-/** "Key<tabs>: value" lines of /proc/cpuinfo; the last of a key wins, keys lower-cased. */
+/**
+ * "Key<tabs>: value" lines of /proc/cpuinfo; the last of a key wins. Keys keep their
+ * case: the Raspberry Pi kernel's "Model" is the board, x86's "model" a CPU number.
+ */
 function parseCpuinfo(text: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const line of text.split('\n')) {
     const match = /^([^:]+?)\s*:\s?(.*)$/.exec(line);
-    if (match) fields.set(match[1]!.trim().toLowerCase(), match[2]!.trim());
+    if (match) fields.set(match[1]!.trim(), match[2]!.trim());
   }
   return fields;
 }

@@ -23,7 +23,7 @@ interface SchemaError {
 /**
  * Reads and validates every boards/*.json against boards/schema.json. A broken
  * profile (not JSON, a missing or wrongly typed field, an id that is not its file
- * name, a second profile with the same id) is reported and skipped: one bad file
+ * name — so no two profiles share an id) is reported and skipped: one bad file
  * must never keep the daemon from starting on a board the other profiles know.
  */
 export async function loadProfiles(dir: string = boardsDir, schemaFile: string = path.join(boardsDir, 'schema.json')): Promise<LoadedProfiles> {
@@ -35,11 +35,6 @@ export async function loadProfiles(dir: string = boardsDir, schemaFile: string =
     const checked = await checkProfile(path.join(dir, file), file, schema);
     if ('problem' in checked) {
       problems.push(checked.problem);
-      continue;
-    }
-    const duplicate = profiles.find((p) => p.id === checked.profile.id);
-    if (duplicate) {
-      problems.push({ file, field: '/id', message: `duplicate id "${checked.profile.id}"` });
       continue;
     }
     profiles.push(checked.profile);
