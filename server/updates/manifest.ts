@@ -128,12 +128,21 @@ function malformed(field: string, reason: string): HearthError {
 function checkShape(schema: TSchema, value: unknown, prefix: string): void {
   if (Value.Check(schema, value)) return;
   const errors = [...Value.Errors(schema, value)] as unknown as Array<{ keyword: string; instancePath: string; params: Record<string, unknown> }>;
-  // anyOf reports every branch; the most useful error is the deepest one.
-  const first = errors.filter((e) => e.keyword !== 'anyOf').sort((a, b) => b.instancePath.length - a.instancePath.length)[0] ?? errors[0];
-  if (!first) throw malformed(prefix || '/', 'invalid');
-  let field = first.instancePath;
-  if (first.keyword === 'required') field += `/${String((first.params.requiredProperties as string[] | undefined)?.[0] ?? '')}`;
-  if (first.keyword === 'additionalProperties') field += `/${String((first.params.additionalProperties as string[] | undefined)?.[0] ?? '')}`;
+  // Where an error is: a missing or extra property is named by its own path.
+  const where = (e: (typeof errors)[number]) => {
+    const named = e.keyword === 'required' ? e.params.requiredProperties : e.keyword === 'additionalProperties' ? e.params.additionalProperties : undefined;
+    return Array.isArray(named) && named.length > 0 ? `${e.instancePath}/${String(named[0])}` : e.instancePath;
+  };
+  // The first error names the field; within it, a union (cohorts: "all" or a list) reports
+  // every branch, and the deepest error below that field says best what is wrong.
+  const head = errors.find((e) => e.keyword !== 'anyOf') ?? errors[0];
+  if (!head) throw malformed(prefix || '/', 'invalid');
+  const headPath = where(head);
+  const first =
+    errors
+      .filter((e) => e.keyword !== 'anyOf' && (where(e) === headPath || where(e).startsWith(`${headPath}/`)))
+      .sort((a, b) => where(b).length - where(a).length)[0] ?? head;
+  const field = where(first);
   const detail = first.params.limit ?? first.params.pattern ?? first.params.type ?? first.params.format ?? first.params.allowedValue;
   throw malformed(`${prefix}${field}` || '/', detail === undefined ? first.keyword : `${first.keyword} ${String(detail)}`);
 }
