@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,8 +21,14 @@ export interface Paths {
   backupsDir: string;
   /** Snapshots of the state directory: $ROOT/var/lib/hearth-snapshots, outside what a rollback swaps */
   snapshotsDir: string;
-  /** Where the owner's files live (the NAS share) */
-  dataDir: string;
+  /**
+   * Where the owner's files live (the NAS share): $ROOT/srv/hearth, or the directory on a
+   * drive that `dataLink` points to once the datadir app moved them there. Read at each use,
+   * so a move applies at once to everything (backups, restore, the dashboard).
+   */
+  readonly dataDir: string;
+  /** $ROOT/srv/hearth as such: the data directory itself, or a symbolic link to it on a drive (server/storage/data-location.ts) */
+  dataLink: string;
   logDir: string;
   /** Login successes and failures, one line each, for fail2ban */
   authLog: string;
@@ -42,6 +48,7 @@ export function resolvePaths(root: string): Paths {
   const stateDir = under('var/lib/hearth');
   const tlsDir = path.join(stateDir, 'tls');
   const logDir = under('var/log/hearth');
+  const dataLink = under('srv/hearth');
   return {
     root: absoluteRoot,
     configDir: under('etc/hearth'),
@@ -54,7 +61,10 @@ export function resolvePaths(root: string): Paths {
     backupsDir: path.join(stateDir, 'backups'),
     // Beside the state, not in it: a rollback swaps the state directory as a whole (server/snapshots/).
     snapshotsDir: under('var/lib/hearth-snapshots'),
-    dataDir: under('srv/hearth'),
+    get dataDir() {
+      return followDataLink(dataLink);
+    },
+    dataLink,
     logDir,
     authLog: path.join(logDir, 'auth.log'),
     sandboxState: path.join(stateDir, 'sandbox-state.json'),
@@ -66,6 +76,19 @@ export function resolvePaths(root: string): Paths {
       return resolved;
     },
   };
+}
+
+/**
+ * The data directory behind $ROOT/srv/hearth: the link's target (kept relative, so it holds
+ * under any root), or the path itself when it is a directory or missing. A link whose drive
+ * is absent still names its target: writers then fail instead of filling the system disk.
+ */
+function followDataLink(link: string): string {
+  try {
+    return path.resolve(path.dirname(link), readlinkSync(link));
+  } catch {
+    return link;
+  }
 }
 
 /** True when `candidate` is `root` or below it (works for root = "/" too). */
