@@ -44,7 +44,9 @@ export async function writeTarGz(file: string, entries: readonly TarEntry[]): Pr
         ...(entry.linkname !== undefined ? { linkname: entry.linkname } : {}),
         ...(type === 'file' ? { size: content?.length ?? 0 } : {}),
       };
-      pack.entry(header, type === 'file' ? (content ?? Buffer.alloc(0)) : undefined, (error) => (error ? reject(error) : resolve()));
+      const done = (error?: Error | null) => (error ? reject(error) : resolve());
+      if (type === 'file') pack.entry(header, content ?? Buffer.alloc(0), done);
+      else pack.entry(header, done);
     });
   }
   pack.finalize();
