@@ -12,6 +12,7 @@ import { createSavedParams } from './apps/saved-params.js';
 import { createWatchdog } from './apps/watchdog.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { createBackupService } from './backup/backup-service.js';
+import { createSnapshotService } from './snapshots/index.js';
 import { withBoard } from './boards/board-apps.js';
 import { createBoardService } from './boards/board-service.js';
 import type { AnyAppDefinition } from './apps/types.js';
@@ -71,6 +72,7 @@ export function createAppliance(options: ApplianceOptions) {
   // Tasks are defined by the features that own them; the daemon starts it, the CLI only reads its status.
   const scheduler = createScheduler({ settings, db, system, now });
   const backups = createBackupService({ db, env, runner, notifications, scheduler });
+  const snapshots = createSnapshotService({ db, env, runner, scheduler });
 
   return {
     paths,
@@ -91,6 +93,7 @@ export function createAppliance(options: ApplianceOptions) {
     watchdog,
     scheduler,
     backups,
+    snapshots,
     board,
     now,
     close() {

@@ -3,6 +3,7 @@ import hostname from './config/hostname.js';
 import timezone from './config/timezone.js';
 import notifications from './config/notifications.js';
 import backups from './backups/backups.js';
+import snapshots from './backups/snapshots.js';
 import configExport from './backups/config-export.js';
 import configImport from './backups/config-import.js';
 import swapfile from './system/swapfile.js';
@@ -18,6 +19,7 @@ import ssh from './security/ssh.js';
  */
 export const allApps: readonly AnyAppDefinition[] = [
   backups,
+  snapshots,
   configExport,
   configImport,
   hostname,
