@@ -247,7 +247,7 @@ export async function downloadBundle(bundle: ResolvedBundle, options: DownloadOp
   let hash = createHash('sha256');
   await hashPrefix(partial, offset, hash);
   await writeFileAtomic(record, JSON.stringify({ url: url.href, size: bundle.size, sha256: bundle.sha256 } satisfies PartialRecord));
-  const resumedFrom = offset;
+  let resumedFrom = offset;
 
   const idle = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
@@ -276,6 +276,7 @@ export async function downloadBundle(bundle: ResolvedBundle, options: DownloadOp
           await handle.truncate(0);
           hash = createHash('sha256');
           position = 0;
+          resumedFrom = 0;
         }
         let reported = position;
         options.onProgress?.(position, bundle.size);
