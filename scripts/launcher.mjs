@@ -268,6 +268,7 @@ function abortInterrupted(layout, journal) {
     startedAt: journal.startedAt ?? now,
     endedAt: now,
     notified: false,
+    language: journal.language ?? null,
   });
   removeDurably(layout.journal);
 }
@@ -322,6 +323,7 @@ function rollback(layout, journal, reason) {
     startedAt: journal.startedAt ?? now,
     endedAt: now,
     notified: false,
+    language: journal.language ?? null,
   });
   if (journal.createdRelease && journal.to !== journal.from) removeDurably(path.join(layout.releases, journal.to));
   removeDurably(layout.journal);
@@ -390,7 +392,8 @@ function prepare(root, pid) {
   const { version, trial } = decide(layout);
   // This start's output is captured for the history (a failed start's log is shown to the owner).
   if (existsSync(layout.startLog)) renameSync(layout.startLog, layout.previousLog);
-  if (pid) writeAtomic(layout.pidFile, JSON.stringify({ pid, bootId: bootId() }) + '\n');
+  // exec keeps the pid and its start time: this names the daemon about to run, for the update's restart signal.
+  if (pid) writeAtomic(layout.pidFile, JSON.stringify({ pid, pidStart: processStartTime(pid) ?? null, bootId: bootId() }) + '\n');
   const lines = [`release=${path.join(layout.releases, version)}`, `log=${layout.startLog}`];
   if (trial) lines.push(`trial=${trial.start}`, `deadline=${trial.seconds}`);
   process.stdout.write(lines.join('\n') + '\n');

@@ -296,6 +296,11 @@ export function createScheduler(deps: SchedulerDeps) {
       while (cycle) await cycle;
     },
 
+    /** Between start() and stop(): the daemon's scheduler runs (an updated release checks it before it marks itself good). */
+    isRunning(): boolean {
+      return started;
+    },
+
     /** Look again now, e.g. after the maintenance window or a schedule was changed. */
     refresh(): Promise<void> {
       return wake();

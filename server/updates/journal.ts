@@ -68,6 +68,8 @@ export interface UpdateJournal {
   /** The output of the failed start, when the start itself recorded it. */
   log?: string | null;
   stateRestored?: boolean;
+  /** The language of whoever started the update: the owner is told in it. */
+  language?: string;
 }
 
 export type UpdateResult = 'updated' | 'failed' | 'rolled-back' | 'interrupted';
@@ -88,6 +90,7 @@ export interface HistoryEntry {
   endedAt: string;
   /** Whether the owner was told (a notification) — the launcher cannot, the next daemon start does. */
   notified: boolean;
+  language?: string | null;
 }
 
 const historyKeep = 100;
