@@ -13,6 +13,7 @@ import { createWatchdog } from './apps/watchdog.js';
 import { createScheduler } from './scheduler/scheduler.js';
 import { createBackupService } from './backup/backup-service.js';
 import { createSnapshotService } from './snapshots/index.js';
+import { createUpdateService, preUpdateSnapshots } from './updates/update-service.js';
 import { withBoard } from './boards/board-apps.js';
 import { createBoardService } from './boards/board-service.js';
 import type { AnyAppDefinition } from './apps/types.js';
@@ -73,6 +74,7 @@ export function createAppliance(options: ApplianceOptions) {
   const scheduler = createScheduler({ settings, db, system, now });
   const backups = createBackupService({ db, env, runner, notifications, scheduler });
   const snapshots = createSnapshotService({ db, env, runner, scheduler });
+  const updates = createUpdateService({ db, env, runner, notifications, snapshots: preUpdateSnapshots(snapshots, system) });
 
   return {
     paths,
@@ -94,6 +96,7 @@ export function createAppliance(options: ApplianceOptions) {
     scheduler,
     backups,
     snapshots,
+    updates,
     board,
     now,
     close() {

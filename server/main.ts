@@ -3,7 +3,9 @@ import { createAppliance, type Appliance } from './appliance.js';
 import { buildApp } from './app.js';
 import { languageFromEnvironment, translator } from './i18n.js';
 import type { SystemKind } from './system/index.js';
+import { appVersion } from './paths.js';
 import { seedSandboxRoot } from './system/sandbox-seed.js';
+import { recordFailedStart } from './updates/health.js';
 import { ensureTlsCertificate } from './tls-certificate.js';
 
 export interface DaemonOptions {
@@ -27,7 +29,15 @@ export async function startDaemon(
   options: DaemonOptions,
 ): Promise<{ app: FastifyInstance; appliance: Appliance; url: string; urls: string[]; setupCode: string | undefined; stop: () => Promise<void> }> {
   const t = translator(languageFromEnvironment());
-  const appliance = createAppliance({ root: options.root, systemKind: options.systemKind });
+  // A release on trial after an update that fails to start says why, so the launcher rolls it back at once.
+  const recordFailure = (error: unknown) => recordFailedStart({ root: options.root, systemKind: options.systemKind, version: appVersion, error }).catch(() => false);
+  let appliance: Appliance;
+  try {
+    appliance = createAppliance({ root: options.root, systemKind: options.systemKind });
+  } catch (error) {
+    await recordFailure(error);
+    throw error;
+  }
   let app: FastifyInstance | undefined;
   try {
     appliance.sessions.purgeExpired();
@@ -57,6 +67,11 @@ export async function startDaemon(
     const watchdogTimer = setInterval(revertUnconfirmed, watchdogCheckMs);
     watchdogTimer.unref();
     appliance.scheduler.start({ log: app.log });
+    // A release on trial checks itself and marks itself good only now that it serves (server/updates/health.ts).
+    if ((await appliance.updates.confirmStart({ url: address, schedulerRunning: () => appliance.scheduler.isRunning() })) === 'committed') {
+      app.log.info(t('updates:log.committed', { version: appVersion }));
+    }
+    void appliance.updates.notifyOutcomes().catch((error) => app?.log.error({ err: error }, 'telling the owner about updates failed'));
     const running = app;
     let stopping: Promise<void> | undefined;
     const stop = () =>
@@ -74,7 +89,9 @@ export async function startDaemon(
     return { app, appliance, url, urls, setupCode, stop };
   } catch (error) {
     await app?.close();
+    await appliance.scheduler.stop().catch(() => {});
     appliance.close();
+    await recordFailure(error);
     throw error;
   }
 }
