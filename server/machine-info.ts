@@ -4,12 +4,14 @@ import type { SystemInfo } from './schemas/api.js';
 
 /** What the dashboard and `hearth info` say about the machine. */
 export async function readMachineInfo(appliance: Appliance): Promise<SystemInfo> {
-  const facts = await appliance.system.hostFacts();
+  const [facts, detection, temperature] = await Promise.all([appliance.system.hostFacts(), appliance.board.detect(), appliance.board.temperature()]);
   return {
     ...facts,
     mdnsName: `${facts.hostname}.local`,
     version: appVersion,
-    // Board detection arrives with board profiles; until then the board is not named.
-    board: null,
+    board: detection.profile.name,
+    // The board profile's own sensor where it names one; the host's guess otherwise.
+    cpuTemperatureCelsius: temperature.celsius ?? facts.cpuTemperatureCelsius,
+    cpuTemperatureWarnCelsius: temperature.warnCelsius,
   };
 }

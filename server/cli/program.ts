@@ -64,6 +64,12 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .action(action(async (o: { json?: boolean }) => (await import('./commands/info.js')).infoCommand(ctx, { ...o, root: root() })));
 
   program
+    .command('board')
+    .description(t('boards:cli.description'))
+    .option('--json', t('cli:info.json'))
+    .action(action(async (o: { json?: boolean }) => (await import('./commands/board.js')).boardCommand(ctx, { ...o, root: root() })));
+
+  program
     .command('setup-code')
     .description(t('cli:setupCode.description'))
     .action(action(async () => (await import('./commands/setup-code.js')).setupCodeCommand(ctx, { root: root() })));

@@ -72,7 +72,7 @@ export const SystemInfo = Type.Object({
   hostname: Type.String(),
   mdnsName: Type.String(),
   version: Type.String(),
-  /** null until board detection exists */
+  /** The detected board's name (GET /api/board has the rest); null when it is not known. */
   board: Type.Union([Type.String(), Type.Null()]),
   uptimeSeconds: Type.Integer(),
   load: Type.Array(Type.Number(), { minItems: 3, maxItems: 3 }),
@@ -88,5 +88,7 @@ export const SystemInfo = Type.Object({
     Type.Object({ interface: Type.String(), family: Type.Union([Type.Literal('IPv4'), Type.Literal('IPv6')]), address: Type.String() }),
   ),
   cpuTemperatureCelsius: Type.Union([Type.Number(), Type.Null()]),
+  /** The board profile's safe limit: the dashboard highlights a temperature above it. */
+  cpuTemperatureWarnCelsius: Type.Union([Type.Number(), Type.Null()]),
 });
 export type SystemInfo = Static<typeof SystemInfo>;
