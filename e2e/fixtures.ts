@@ -13,7 +13,6 @@ const hearthCli = process.env.HEARTH_E2E_CLI ?? path.join(repoRoot, 'dist', 'ser
 /** A job with chosen output, started from its own process (e2e/support/run-job.mjs). */
 const runJobScript = path.join(repoRoot, 'e2e', 'support', 'run-job.mjs');
 /** The weekly restore drill, run now (e2e/support/run-drill.mjs). */
-const runDrillScript = path.join(repoRoot, 'e2e', 'support', 'run-drill.mjs');
 
 /** pino's "error"; 60 is "fatal". */
 const errorLevel = 50;
@@ -204,14 +203,11 @@ async function startDaemon(testInfo: TestInfo): Promise<{ daemon: Daemon; shutdo
         });
       });
     },
-    runDrill() {
-      const distServer = path.resolve(path.dirname(hearthCli), '..');
-      return new Promise((resolve, reject) => {
-        execFile(process.execPath, [runDrillScript, distServer, root], { env: testEnvironment(), timeout: 30_000 }, (error, stdout, stderr) => {
-          if (error) return reject(new Error(`run-drill.mjs failed: ${error.message}\n${stderr}`));
-          resolve(JSON.parse(stdout) as { id: number; status: string; errorCode: string | null });
-        });
-      });
+    async runDrill() {
+      // `hearth backup drill`: the job the scheduler's "restore-drill" task starts on Sundays.
+      const result = await daemon.cli(['backup', 'drill', '--json']);
+      const { job } = JSON.parse(result.stdout) as { job: { id: number; status: string; errorCode: string | null } };
+      return { id: job.id, status: job.status, errorCode: job.errorCode };
     },
   };
 

@@ -319,7 +319,7 @@ describe('backup health', () => {
 });
 
 describe('backup health, continued', () => {
-  it('stops warning about a failed drill once a newer backup is verified', async () => {
+  it('keeps warning about a failed drill after a newer backup, until a drill passes', async () => {
     const clock = manualClock();
     const box = boxWithData({ now: clock.now });
     await backUp(box, { compression: 'none' });
@@ -336,6 +336,9 @@ describe('backup health, continued', () => {
     expect((await box.appliance.backups.list())[0]!.verified!.error).toEqual(failing.lastDrill!.error);
     clock.advance(60_000);
     expect((await backUp(box)).status).toBe('succeeded');
+    expect((await box.appliance.backups.status()).drillFailing).toBe(true);
+    clock.advance(60_000);
+    expect((await box.appliance.backups.drill(starter).done).status).toBe('succeeded');
     expect((await box.appliance.backups.status()).drillFailing).toBe(false);
   });
 

@@ -329,8 +329,9 @@ export function createBackupService(deps: {
     const staleSince = lastGoodAt ? Date.parse(lastGoodAt) : Date.parse(settings.get('activation.activatedAt') ?? iso());
     const stale = env.now() - staleSince > configured.staleAfterDays * 86_400_000;
     const drillResult = lastDrill();
-    // A failed drill stops worrying once a newer backup has been written and verified.
-    const drillFailing = drillResult !== null && !drillResult.ok && !(lastGoodAt !== null && lastGoodAt > drillResult.at);
+    // Only a drill that passes clears a failed one: a newer backup verifies against its own
+    // checksums, and would carry along a damaged live database that the drill's integrity check caught.
+    const drillFailing = drillResult !== null && !drillResult.ok;
     return {
       destination: configured.destinationShown,
       autoBackup: configured.autoBackup,

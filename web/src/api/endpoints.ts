@@ -29,6 +29,7 @@ export const api = {
   jobs: (limit: number, options?: RequestOptions) => apiRequest<{ jobs: JobSummary[] }>('GET', `/api/jobs?limit=${limit}`, undefined, options),
   backups: (options?: RequestOptions) => apiRequest<BackupsOverview>('GET', '/api/backups', undefined, options),
   createBackup: (request: { data: boolean }) => apiRequest<{ job: JobSummary }>('POST', '/api/backups', request),
+  runDrill: () => apiRequest<{ job: JobSummary }>('POST', '/api/backups/drill', {}),
   verifyBackup: (name: string, passphrase?: string) =>
     apiRequest<{ job: JobSummary }>('POST', `${backupPath(name)}/verify`, passphrase ? { passphrase } : {}),
   restore: (request: RestoreRequest) => apiRequest<{ job: JobSummary }>('POST', '/api/restore', request),

@@ -34,7 +34,7 @@ export type RestoreTarget =
   | { kind: 'upload'; upload: string; fileName: string; size: number };
 
 /** What a job started from this page was for: how its end is told. */
-type Started = { kind: 'backup' } | { kind: 'verify'; name: string } | { kind: 'restore'; dryRun: boolean; target: RestoreTarget | null };
+type Started = { kind: 'backup' } | { kind: 'drill' } | { kind: 'verify'; name: string } | { kind: 'restore'; dryRun: boolean; target: RestoreTarget | null };
 
 /** Said at the top of the page when a job started here has ended. */
 interface Outcome {
@@ -116,6 +116,12 @@ export function BackupsPage() {
           job.status === 'succeeded'
             ? { tone: 'ok', text: t('panel:backups.outcome.backupDone') }
             : { tone: 'error', text: t('panel:backups.outcome.backupFailed', { reason: job.errorMessage ?? '' }) },
+        );
+      } else if (started.kind === 'drill') {
+        setOutcome(
+          job.status === 'succeeded'
+            ? { tone: 'ok', text: t('panel:backups.outcome.drillPassed') }
+            : { tone: 'error', text: t('panel:backups.outcome.drillFailed', { reason: job.errorMessage ?? '' }) },
         );
       } else if (started.kind === 'verify') {
         setOutcome(
@@ -219,7 +225,7 @@ export function BackupsPage() {
       ) : (
         <div className="backups-layout">
           <div className="backups-main">
-            <StatusCard status={overviewData.status} />
+            <StatusCard status={overviewData.status} busy={running} onDrill={() => start({ kind: 'drill' }, () => api.runDrill())} />
             <BackUpNow
               busy={running}
               defaultData={typeof includeDataSetting === 'boolean' ? includeDataSetting : true}
@@ -294,7 +300,7 @@ function readable(problem: Problem, language: string | undefined): Problem {
 
 // ---------- Status ----------
 
-function StatusCard({ status }: { status: BackupStatus }) {
+function StatusCard({ status, busy, onDrill }: { status: BackupStatus; busy: boolean; onDrill: () => Promise<void> }) {
   const { t, i18n } = useTranslation();
   const language = i18n.resolvedLanguage;
   const drill = status.lastDrill;
@@ -317,7 +323,10 @@ function StatusCard({ status }: { status: BackupStatus }) {
               ? t('panel:backups.status.drillNotYet')
               : drill.ok
                 ? `✓ ${t('panel:backups.status.drillPassed', { date: formatDateTime(language, drill.at) })}`
-                : `✗ ${t('panel:backups.status.drillFailed', { date: formatDateTime(language, drill.at), reason: archiveProblemText(t, drill.errorCode, drill.message) })}`}
+                : `✗ ${t('panel:backups.status.drillFailed', { date: formatDateTime(language, drill.at), reason: archiveProblemText(t, drill.errorCode, drill.message) })}`}{' '}
+            <button type="button" className="link-button" disabled={busy} onClick={() => void onDrill()}>
+              {t('panel:backups.status.drillNow')}
+            </button>
           </dd>
         </div>
         <div className="backup-destination">
