@@ -1,3 +1,4 @@
+import path from 'node:path';
 import os from 'node:os';
 import { createAccounts } from './auth/accounts.js';
 import { createAuditLog } from './auth/audit-log.js';
@@ -16,6 +17,7 @@ import { createSnapshotService } from './snapshots/index.js';
 import { createUpdateService, preUpdateSnapshots } from './updates/update-service.js';
 import { withBoard } from './boards/board-apps.js';
 import { createBoardService } from './boards/board-service.js';
+import { createMetrics } from './metrics/metrics.js';
 import type { AnyAppDefinition } from './apps/types.js';
 import { createJobRunner } from './jobs/job-runner.js';
 import { createJobStore } from './jobs/job-store.js';
@@ -68,6 +70,20 @@ export function createAppliance(options: ApplianceOptions) {
   // Detected once, on first use (the daemon asks at start); the apps see the board's recommendations and limits.
   const board = createBoardService({ system, ...options.board });
   const env = { system, paths, settings, apps: withBoard(options.apps ?? allApps, board), saved, notifications, now };
+  const metrics = createMetrics({
+    db,
+    now,
+    readings: {
+      cpuTemperature: async () => (await board.temperature()).celsius,
+      dataDisk: async () => {
+        // A fresh box may not have its data directory yet: its file system is then its parent's.
+        let dir = paths.dataDir;
+        while ((await system.pathType(dir)) === undefined && dir !== paths.root) dir = path.dirname(dir);
+        const space = await system.fileSystemOf(dir);
+        return { totalBytes: space.totalBytes, usedBytes: space.totalBytes - space.availableBytes };
+      },
+    },
+  });
   const apps = createAppService({ env, runner });
   const watchdog = createWatchdog({ settings, apps, now });
   // Tasks are defined by the features that own them; the daemon starts it, the CLI only reads its status.
@@ -98,6 +114,7 @@ export function createAppliance(options: ApplianceOptions) {
     snapshots,
     updates,
     board,
+    metrics,
     now,
     close() {
       if (db.open) db.close();

@@ -196,6 +196,18 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'metrics: CPU temperature and disk usage sampled every few minutes, for the dashboard charts',
+    sql: `
+      CREATE TABLE metric_samples (
+        name TEXT NOT NULL,     -- 'cpu_temperature' (°C), 'data_disk_used' (bytes), 'data_disk_total' (bytes)
+        at INTEGER NOT NULL,    -- ms since the epoch
+        value REAL NOT NULL,
+        PRIMARY KEY (name, at)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);
