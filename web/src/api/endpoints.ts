@@ -1,4 +1,5 @@
 import type { ActivationStatus, PassphraseSuggestion, SessionInfo, SystemInfo } from '../../../server/schemas/api';
+import type { BoardInfo } from '../../../server/schemas/board';
 import type { AppDetail, AppList, AppSummary, JobDetail, JobSummary, LogLine, ParamDescription, PathCheck, RunAppRequest } from '../../../server/schemas/apps';
 import { currentLanguage } from '../i18n';
 import { apiRequest, type RequestOptions } from './client';
@@ -14,6 +15,7 @@ export const api = {
   logout: () => apiRequest<void>('POST', '/api/auth/logout'),
   session: (options?: RequestOptions) => apiRequest<SessionInfo>('GET', '/api/auth/session', undefined, options),
   systemInfo: (options?: RequestOptions) => apiRequest<SystemInfo>('GET', '/api/system/info', undefined, options),
+  board: (options?: RequestOptions) => apiRequest<BoardInfo>('GET', '/api/board', undefined, options),
   apps: (options?: RequestOptions) => apiRequest<AppList>('GET', '/api/apps', undefined, options),
   app: (id: string, options?: RequestOptions) => apiRequest<AppDetail>('GET', appPath(id), undefined, options),
   runApp: (id: string, request: RunAppRequest) => apiRequest<{ job: JobSummary }>('POST', `${appPath(id)}/run`, request),

@@ -4,6 +4,7 @@ import { isAbort } from '../api/client';
 import { api, type SystemInfo } from '../api/endpoints';
 import { problemFrom, type Problem } from '../api/problems';
 import { BackupWarning } from '../components/BackupWarning';
+import { BoardCard } from '../components/BoardCard';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
@@ -143,6 +144,8 @@ function SystemOverview({ info }: { info: SystemInfo }) {
         </dl>
       </section>
 
+      <BoardCard />
+
       <section className="card" aria-labelledby="load-heading">
         <h2 id="load-heading">{t('panel:dashboard.load')}</h2>
         <dl className="load-averages">
@@ -167,7 +170,7 @@ function SystemOverview({ info }: { info: SystemInfo }) {
         {info.cpuTemperatureCelsius === null ? (
           <p className="big-value muted">{t('panel:dashboard.temperatureUnavailable')}</p>
         ) : (
-          <p className="big-value">{temperatureFormat.format(info.cpuTemperatureCelsius)}</p>
+          <Temperature celsius={info.cpuTemperatureCelsius} limit={info.cpuTemperatureWarnCelsius} format={temperatureFormat} />
         )}
       </section>
 
@@ -202,5 +205,21 @@ function SystemOverview({ info }: { info: SystemInfo }) {
         )}
       </section>
     </div>
+  );
+}
+
+/** The CPU temperature against the board's safe limit, highlighted above it (the colour is not the only sign: the text says so). */
+function Temperature({ celsius, limit, format }: { celsius: number; limit: number | null; format: Intl.NumberFormat }) {
+  const { t } = useTranslation();
+  const hot = limit !== null && celsius > limit;
+  return (
+    <>
+      <p className={hot ? 'big-value temperature-hot' : 'big-value'}>{format.format(celsius)}</p>
+      {limit !== null && (
+        <p className={hot ? 'temperature-note temperature-hot' : 'temperature-note muted'}>
+          {hot ? t('boards:panel.temperatureHot', { limit }) : t('boards:panel.temperatureLimit', { limit })}
+        </p>
+      )}
+    </>
   );
 }
