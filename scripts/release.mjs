@@ -265,7 +265,7 @@ async function compiled(cacheDir, src) {
 
 /**
  * The production node_modules for this architecture: a copy of the checkout's with
- * the dev dependencies pruned (offline: nothing is downloaded, the native binaries are
+ * the dev and optional dependencies pruned (offline: nothing is downloaded, the native binaries are
  * the ones built here), better-sqlite3 slimmed to its binary. Cached by the lock file,
  * the architecture and the Node ABI.
  */
@@ -274,7 +274,7 @@ async function productionModules(cacheDir) {
   const pkg = JSON.parse(await readFile(path.join(checkout, 'package.json'), 'utf8'));
   const key = createHash('sha256')
     .update(lock)
-    .update(JSON.stringify([pkg.dependencies, pkg.overrides, process.arch, process.versions.modules, 'slim-1']))
+    .update(JSON.stringify([pkg.dependencies, pkg.overrides, process.arch, process.versions.modules, 'slim-2']))
     .digest('hex')
     .slice(0, 20);
   const final = path.join(cacheDir, `modules-${key}`);
@@ -293,7 +293,10 @@ async function productionModules(cacheDir) {
   await run(['cp', '-a', '--reflink=auto', `${path.join(checkout, 'node_modules')}/.`, path.join(temp, 'node_modules')]).catch(async () => {
     await cp(path.join(checkout, 'node_modules'), path.join(temp, 'node_modules'), { recursive: true, verbatimSymlinks: true });
   });
-  await run(['npm', 'prune', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: temp });
+  // Optional dependencies go too: in the production graph they are the optional peers of
+  // i18next and react-i18next (typescript, @types/node: 25 MB nothing runs). A future
+  // dependency with an optional native part would need to be kept here by name.
+  await run(['npm', 'prune', '--omit=dev', '--omit=optional', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: temp });
   // better-sqlite3 needs only its compiled binary at run time (build/Release/better_sqlite3.node via `bindings`).
   const sqlite = path.join(temp, 'node_modules/better-sqlite3');
   const binary = path.join(sqlite, 'build/Release/better_sqlite3.node');
