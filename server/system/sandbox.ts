@@ -30,7 +30,7 @@ export function createSandboxSystem(paths: Paths): System & { sandboxState(): Pr
     const next = queue.then(async () => {
       const state = await readState();
       state.programs.push({ at: new Date().toISOString(), argv: [...argv] });
-      const result = simulationFor(argv[0]!)!(argv.slice(1), state, input);
+      const result = simulationFor(argv[0]!)!(argv.slice(1), state, input, { root: paths.root });
       await files.writeFile(paths.sandboxState, JSON.stringify(state, null, 2) + '\n');
       return { code: result.code, signal: null, stdout: result.stdout ?? '', stderr: result.stderr ?? '', simulated: true };
     });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { lsblk, mkfs, mount, sfdisk, umount, wipefs } from './block-devices.js';
 import { chpasswd, getent, gpasswd, groupadd, id, passwd, useradd, userdel, usermod } from './accounts.js';
 import { hostnamectl, timedatectl } from './names-and-clock.js';
 import { ok, type ProgramSimulation } from './simulation.js';
@@ -26,17 +27,26 @@ const simulations: Record<string, ProgramSimulation> = {
   mkswap,
   swapon,
   swapoff,
+  lsblk,
+  sfdisk,
+  wipefs,
+  mount,
+  umount,
+  // The kernel learns the new partitions at once in the pretend host; udev has nothing to wait for.
+  partx: () => ok(),
+  udevadm: () => ok(),
 };
 
 const recordedOnly = new Set([
   'localectl', 'reboot', 'shutdown', 'poweroff', 'halt', 'apt', 'apt-get', 'dpkg', 'chown',
-  'mount', 'umount', 'fdisk', 'sfdisk', 'parted', 'sgdisk', 'wipefs',
+  'fdisk', 'parted', 'sgdisk',
   'ip', 'nmcli', 'iw', 'wpa_cli', 'ufw', 'nft', 'iptables', 'sysctl', 'modprobe', 'zramctl',
 ]);
 
 export function simulationFor(program: string): ProgramSimulation | undefined {
   const name = path.basename(program);
   if (simulations[name]) return simulations[name];
-  if (recordedOnly.has(name) || name.startsWith('mkfs')) return () => ok();
+  if (name.startsWith('mkfs.')) return mkfs(name);
+  if (recordedOnly.has(name) || name === 'mkfs') return () => ok();
   return undefined;
 }
