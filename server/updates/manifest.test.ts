@@ -147,6 +147,11 @@ describe('signed envelope', () => {
     expect(codeOf(() => verifyEnvelope(envelope, [key.trusted]))).toBe('HEARTH_ERR_RELEASE_SIGNATURE_BAD');
   });
 
+  it('ignores fields it does not know (a newer publisher adding information)', () => {
+    const extended = { ...good, mirrors: ['https://x'], releases: [{ ...good.releases[0]!, security: true }] };
+    expect(checkManifest(extended).releases[0]!.version).toBe('1.1.0');
+  });
+
   it('a manifest without releases is valid (a new channel)', () => {
     expect(checkManifest(manifest([])).releases).toEqual([]);
   });
