@@ -5,6 +5,7 @@ import { languageFromEnvironment, translator } from './i18n.js';
 import type { SystemKind } from './system/index.js';
 import { appVersion } from './paths.js';
 import { seedSandboxRoot } from './system/sandbox-seed.js';
+import { recoverSnapshots } from './snapshots/index.js';
 import { recordFailedStart } from './updates/health.js';
 import { ensureTlsCertificate } from './tls-certificate.js';
 
@@ -14,10 +15,13 @@ export interface DaemonOptions {
   port: number;
   https: boolean;
   systemKind: SystemKind;
+  /** A staged snapshot rollback waits for a restart (server/snapshots/): the caller restarts the daemon. */
+  onRestartNeeded?: () => void;
 }
 
 const sessionPurgeIntervalMs = 3_600_000;
 const watchdogCheckMs = 1_000;
+const rollbackCheckMs = 1_000;
 const shutdownGraceMs = 10_000;
 
 /**
@@ -29,6 +33,8 @@ export async function startDaemon(
   options: DaemonOptions,
 ): Promise<{ app: FastifyInstance; appliance: Appliance; url: string; urls: string[]; setupCode: string | undefined; stop: () => Promise<void> }> {
   const t = translator(languageFromEnvironment());
+  // A rollback staged before this start swaps its snapshot in now, before the database is opened.
+  await recoverSnapshots({ root: options.root, systemKind: options.systemKind, log: (message) => process.stderr.write(message + '\n') });
   // A release on trial after an update that fails to start says why, so the launcher rolls it back at once.
   const recordFailure = (error: unknown) => recordFailedStart({ root: options.root, systemKind: options.systemKind, version: appVersion, error }).catch(() => false);
   let appliance: Appliance;
@@ -44,6 +50,8 @@ export async function startDaemon(
     appliance.runner.reapInterrupted();
     // A restore a crash interrupted is finished or undone before anything is served.
     await appliance.backups.recover((message) => process.stderr.write(message + '\n'));
+    // A rollback swapped in by this start: the system's files follow the rolled-back configuration.
+    await appliance.snapshots.finishRollback((message) => process.stderr.write(message + '\n'));
     if (appliance.system.kind === 'sandbox') await seedSandboxRoot(appliance.paths);
     const setupCode = await appliance.owner.prepareSetupCode();
     const tls = options.https ? await ensureTlsCertificate(appliance.system, appliance.paths) : undefined;
@@ -66,6 +74,14 @@ export async function startDaemon(
     await revertUnconfirmed();
     const watchdogTimer = setInterval(revertUnconfirmed, watchdogCheckMs);
     watchdogTimer.unref();
+    // A rollback staged by a job (this daemon's or the CLI's) needs the database closed: once no job holds the maintenance lock, restart.
+    const rollbackTimer = setInterval(() => {
+      appliance.snapshots.restartWanted().then(
+        (wanted) => wanted && options.onRestartNeeded?.(),
+        () => {},
+      );
+    }, rollbackCheckMs);
+    rollbackTimer.unref();
     appliance.scheduler.start({ log: app.log });
     // A release on trial checks itself and marks itself good only now that it serves (server/updates/health.ts).
     if ((await appliance.updates.confirmStart({ url: address, schedulerRunning: () => appliance.scheduler.isRunning() })) === 'committed') {
@@ -78,6 +94,7 @@ export async function startDaemon(
       (stopping ??= (async () => {
         clearInterval(purge);
         clearInterval(watchdogTimer);
+        clearInterval(rollbackTimer);
         // No new scheduled runs from here; one in progress ends and is recorded.
         const schedulerStopped = appliance.scheduler.stop();
         await running.close();

@@ -53,7 +53,7 @@ export async function boardCommand(ctx: CliContext, options: { root?: string; js
       [t('boards:cli.wifi'), network.wifi ?? (report.generic ? unknown : none)],
       [t('boards:cli.usb3'), count(report.usb3Ports)],
       [t('boards:cli.sata'), sata.ports && sata.via ? t('boards:cli.sataVia', { ports: sata.ports, via: t(`boards:via.${sata.via}`) }) : count(sata.ports)],
-      [t('boards:cli.boot'), report.bootMedia.length ? report.bootMedia.join(', ') : unknown],
+      [t('boards:cli.boot'), report.bootMedia.length ? report.bootMedia.map((m) => t(`boards:panel.media.${m}`)).join(', ') : unknown],
       [t('boards:cli.temperature'), temperature(t, report.temperatureCelsius, report.thermal.warnCelsius)],
       [t('boards:cli.recommended'), recommended(t, report.recommended)],
     ];
