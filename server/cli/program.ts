@@ -17,6 +17,8 @@ const invalidInputErrors = new Set<ErrorCode>([
   'HEARTH_ERR_APP_NOT_FOUND',
   'HEARTH_ERR_APP_CANNOT_RUN',
   'HEARTH_ERR_JOB_NOT_FOUND',
+  'HEARTH_ERR_SNAPSHOT_NOT_FOUND',
+  'HEARTH_ERR_SNAPSHOT_LABEL_INVALID',
 ]);
 
 /** Someone else holds the lock: scripts retry on 3. */
@@ -166,6 +168,37 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .option('--no-data', t('cli:backup.restoreNoData'))
     .option('--json', t('cli:apps.runJson'))
     .action(async (file: string, o: object) => setExit(await (await import('./commands/backup.js')).restoreCommand(ctx, file, { ...o, root: root() })));
+
+  // `hearth snapshot` alone lists: the one subcommand that changes nothing is the default.
+  const snapshot = program
+    .command('snapshot')
+    .description(t('snapshots:cli.description'))
+    .option('--json', t('cli:info.json'))
+    .action(action(async (o: object) => (await import('./commands/snapshot.js')).snapshotListCommand(ctx, { ...o, root: root() })));
+  // The parent's --json is recognised after a subcommand too: each subcommand reads both.
+  snapshot
+    .command('list')
+    .description(t('snapshots:cli.listDescription'))
+    .option('--json', t('cli:info.json'))
+    .action(action(async (o: object) => (await import('./commands/snapshot.js')).snapshotListCommand(ctx, { ...snapshot.opts(), ...o, root: root() })));
+  snapshot
+    .command('create')
+    .description(t('snapshots:cli.createDescription'))
+    .option('--label <text>', t('snapshots:cli.label'))
+    .option('--json', t('cli:apps.runJson'))
+    .action(action(async (o: object) => (await import('./commands/snapshot.js')).snapshotCreateCommand(ctx, { ...snapshot.opts(), ...o, root: root() })));
+  snapshot
+    .command('delete <id>')
+    .description(t('snapshots:cli.deleteDescription'))
+    .option('--yes', t('snapshots:cli.yes'))
+    .option('--json', t('cli:apps.runJson'))
+    .action(async (id: string, o: object) => setExit(await (await import('./commands/snapshot.js')).snapshotDeleteCommand(ctx, id, { ...snapshot.opts(), ...o, root: root() })));
+  snapshot
+    .command('rollback <id>')
+    .description(t('snapshots:cli.rollbackDescription'))
+    .option('--yes', t('snapshots:cli.yes'))
+    .option('--json', t('cli:apps.runJson'))
+    .action(async (id: string, o: object) => setExit(await (await import('./commands/snapshot.js')).snapshotRollbackCommand(ctx, id, { ...snapshot.opts(), ...o, root: root() })));
 
   program
     .command('schedule')

@@ -12,6 +12,7 @@ import type { Paths } from '../paths.js';
  *       snapshot.json                        its metadata, written last: no metadata, no snapshot
  *   $ROOT/var/lib/hearth-snapshots/staging   a rollback's writable copy, waiting to be swapped in
  *   $ROOT/var/lib/hearth-snapshots/rollback.json   the rollback journal
+ *   $ROOT/var/lib/hearth-snapshots/reapply.json    a rolled-back configuration still to apply to the system
  */
 export function snapshotLayout(paths: Paths) {
   const root = paths.snapshotsDir;
@@ -22,6 +23,8 @@ export function snapshotLayout(paths: Paths) {
     meta: (id: string) => path.join(root, id, 'snapshot.json'),
     staging: path.join(root, 'staging'),
     journal: path.join(root, 'rollback.json'),
+    /** Written when a swap completes: the apps' saved configuration is applied again at start. */
+    reapply: path.join(root, 'reapply.json'),
   };
 }
 

@@ -108,7 +108,9 @@ export type ApplyOutcome = 'none' | 'postponed' | 'abandoned' | 'applied';
  *   journal "swapping" → kept-out directories and files carried from the live state into
  *   the staging → the live state renamed to <pre-rollback id>/state → the staging renamed
  *   to the state → the replaced state's operational tables carried into the rolled-back
- *   database → the replaced state sealed and its snapshot.json written → journal removed.
+ *   database → the replaced state sealed and its snapshot.json written → reapply.json
+ *   written (the daemon applies the rolled-back apps' configuration to the system once it
+ *   has opened the database) → journal removed.
  *
  * At no point is anything deleted: the replaced state becomes a snapshot of its own
  * (reason pre-rollback), so a rollback is undone by rolling back to it. A staged
@@ -204,6 +206,9 @@ export async function applyStagedRollback(deps: { system: System; ctx: DriverCon
     };
     await writeMeta(system, layout, meta);
   }
+  // The system's files (hostname, SSH, swap …) follow the rolled-back configuration once the
+  // daemon has opened the database (finishRollback); written before the journal goes, so never lost.
+  await system.writeFile(layout.reapply, JSON.stringify({ snapshotId: journal.snapshotId, preRollbackId: journal.preRollbackId, jobId: journal.jobId }) + '\n', { mode: 0o600 });
   await system.removeFile(layout.journal);
   log(`rollback to snapshot ${journal.snapshotId}: done; the replaced state is snapshot ${journal.preRollbackId}`);
   return 'applied';

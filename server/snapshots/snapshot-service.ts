@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { snapshotSettings, snapshotsAppId } from '../apps/backups/snapshots.js';
+import { reapplySavedApps } from '../apps/reapply.js';
 import type { AppEnvironment } from '../apps/types.js';
 import { HearthError, type ErrorCode } from '../errors.js';
 import { formatBytes } from '../format.js';
@@ -197,7 +198,9 @@ export function createSnapshotService(deps: { db: Db; env: AppEnvironment; runne
 
   const jobs = {
     create(request: CreateRequest, starter: Starter) {
-      return startJob('create', { label: request.label ?? '', reason: request.reason }, starter, (job) => createIn(job, request));
+      // Bad input is refused before a job exists.
+      const label = checkedLabel(request.label);
+      return startJob('create', { label, reason: request.reason }, starter, (job) => createIn(job, { ...request, label }));
     },
     delete(id: string, starter: Starter) {
       return startJob('delete', { id }, starter, (job) => deleteIn(job, id));
@@ -259,6 +262,39 @@ export function createSnapshotService(deps: { db: Db; env: AppEnvironment; runne
     /** Applies retention now (the update calls it after a commit). `job` as for create. */
     prune(job?: JobContext): Promise<void> {
       return job ? pruneIn(job) : awaitJob(startJob('prune', {}, internal, pruneIn));
+    },
+
+    /**
+     * After a start that swapped a rolled-back state in: a job applies every app's saved
+     * configuration again, so the system's files (hostname, SSH, swap …) match the
+     * rolled-back settings, as after a restore. The marker goes when the job ends, done or
+     * failed (the job's log says which); a crash before then repeats it at the next start.
+     */
+    async finishRollback(log: (message: string) => void): Promise<JobRecord | undefined> {
+      const text = await system.readFile(layout.reapply);
+      if (text === undefined) return undefined;
+      let snapshotId = '';
+      try {
+        snapshotId = String((JSON.parse(text) as { snapshotId?: unknown }).snapshotId ?? '');
+      } catch {
+        // A damaged marker still means: apply again.
+      }
+      try {
+        const started = runner.start({ appId: snapshotsAppId, action: 'rollback-reapply', startedBy: 'daemon', params: { id: snapshotId }, language: 'en', locks: snapshotLocks }, async (job) => {
+          try {
+            job.info(job.t('snapshots:log.reapplying', { id: snapshotId }));
+            const applied = await reapplySavedApps(job, env);
+            job.info(job.t('snapshots:log.reapplied', { count: applied.length }));
+          } finally {
+            await system.removeFile(layout.reapply);
+          }
+        });
+        log(`rollback to snapshot ${snapshotId}: applying the apps' configuration again (job ${started.id})`);
+        return await started.done;
+      } catch (error) {
+        log(`rollback to snapshot ${snapshotId}: the configuration is applied again at the next start (${(error as Error).message})`);
+        return undefined;
+      }
     },
 
     /**
