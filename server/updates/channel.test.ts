@@ -109,6 +109,14 @@ describe('fetchManifest', () => {
     expect(missing.params.reason).toBe('ENOENT');
   });
 
+  it('gives up on a channel that does not answer', async () => {
+    const server = await serveChannel(tempRoot(), { silent: true });
+    servers.push(server);
+    const error = await rejection(fetchManifest(server.url('manifest.json'), { keys: [testKey().trusted], timeoutMs: 300 }));
+    expect(error.code).toBe('HEARTH_ERR_RELEASE_CHANNEL_UNREACHABLE');
+    expect(error.params.reason).toBe('timed out');
+  });
+
   it('accepts https, file and loopback http channels only', () => {
     for (const ok of ['https://releases.example.org/stable/manifest.json', 'file:///srv/channel/manifest.json', 'http://127.0.0.1:8080/m.json', 'http://localhost/m.json', 'http://[::1]/m.json']) {
       expect(checkChannelUrl(ok).href).toBeTruthy();

@@ -193,6 +193,18 @@ describe('downloadBundle', () => {
     expect(readFileSync(result.file).equals(content)).toBe(true);
   });
 
+  it('gives up on a transfer that stalls, keeping what arrived', async () => {
+    const { bundle, stagingDir, server, content } = await channelWith(500_000, { stallAfter: 100_000 });
+    const error = await rejection(downloadBundle(bundle, { stagingDir, idleTimeoutMs: 300 }));
+    expect(error.code).toBe('HEARTH_ERR_BUNDLE_DOWNLOAD_FAILED');
+    expect(error.params.reason).toBe('no data for 0.3 s');
+    expect(statSync(path.join(stagingDir, 'hearth-1.1.0-x64.tar.gz.partial')).size).toBe(100_000);
+    delete server.options.stallAfter;
+    const result = await downloadBundle(bundle, { stagingDir });
+    expect(result.resumedFrom).toBe(100_000);
+    expect(readFileSync(result.file).equals(content)).toBe(true);
+  });
+
   it('says why a bundle cannot be fetched (HTTP 404) and keeps nothing', async () => {
     const { bundle, stagingDir } = await channelWith(1000);
     const error = await rejection(downloadBundle({ ...bundle, url: bundle.url.replace('1.1.0', '9.9.9') }, { stagingDir }));

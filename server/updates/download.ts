@@ -255,7 +255,7 @@ export async function downloadBundle(bundle: ResolvedBundle, options: DownloadOp
   let idleTimer: NodeJS.Timeout | undefined;
   const armIdle = () => {
     clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => idle.abort(new HearthError('HEARTH_ERR_BUNDLE_DOWNLOAD_FAILED', { url: url.href, reason: `no data for ${Math.round(idleMs / 1000)} s` })), idleMs);
+    idleTimer = setTimeout(() => idle.abort(new HearthError('HEARTH_ERR_BUNDLE_DOWNLOAD_FAILED', { url: url.href, reason: `no data for ${idleMs / 1000} s` })), idleMs);
   };
 
   // O_CREAT without O_TRUNC: the bytes of an earlier attempt stay.

@@ -20,6 +20,10 @@ export interface ChannelServerOptions {
   fail?: Record<string, number>;
   /** Serve bodies with Transfer-Encoding: chunked (no Content-Length). */
   chunked?: boolean;
+  /** Send this many body bytes, then nothing more, keeping the connection open (a stalled transfer). */
+  stallAfter?: number;
+  /** Accept the request and never answer it. */
+  silent?: boolean;
 }
 
 export interface ChannelServer {
@@ -38,6 +42,7 @@ export async function serveChannel(dir: string, options: Partial<ChannelServerOp
     const urlPath = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
     const range = request.headers.range;
     requests.push({ path: urlPath, ...(range ? { range } : {}) });
+    if (state.silent) return;
     const failing = state.fail?.[urlPath];
     if (failing) {
       response.writeHead(failing).end();
@@ -70,13 +75,14 @@ export async function serveChannel(dir: string, options: Partial<ChannelServerOp
       response.end();
       return;
     }
-    const cut = state.cutAfter;
+    const cut = state.cutAfter ?? state.stallAfter;
     const stream = createReadStream(file, { start, end: cut === undefined ? end : Math.min(end, start + cut - 1) });
     stream.on('data', (chunk) => response.write(chunk));
     stream.on('end', () => {
+      if (cut === undefined || start + cut - 1 >= end) response.end();
       // A dropped connection: the client got fewer bytes than announced.
-      if (cut !== undefined && start + cut - 1 < end) response.socket?.destroy();
-      else response.end();
+      else if (state.cutAfter !== undefined) response.socket?.destroy();
+      // A stalled one: the rest never comes (close() ends it).
     });
     stream.on('error', () => response.socket?.destroy());
   });
