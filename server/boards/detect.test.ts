@@ -125,6 +125,27 @@ describe('board detection on fixture trees', () => {
     expect(await boardOn('generic-x86-64').board.temperature()).toMatchObject({ celsius: null, sensor: null, warnCelsius: 85 });
   });
 
+  it('a broken profile is skipped and reported; detection goes on with the others', async () => {
+    const profilesDir = tempRoot();
+    for (const file of ['raspberrypi-4b.json', 'generic-arm64.json', 'generic.json']) writeFileSync(path.join(profilesDir, file), readProfile(file));
+    writeFileSync(path.join(profilesDir, 'raspberrypi-5.json'), readProfile('raspberrypi-5.json').replace('"usb3Ports": 2', '"usb3Ports": "two"'));
+    writeFileSync(path.join(profilesDir, 'half-written.json'), '{ "id": "half-wr');
+    const { board } = boardOn('raspberrypi-5', { profilesDir });
+    expect((await board.profiles()).problems).toEqual([
+      { file: 'half-written.json', field: '', message: expect.stringMatching(/^not valid JSON/) },
+      { file: 'raspberrypi-5.json', field: '/usb3Ports', message: expect.stringMatching(/integer|null/) },
+    ]);
+    const result = await board.detect();
+    expect(result.profile.id).toBe('generic-arm64');
+    expect(result.warnings.map((w) => w.key)).toEqual(['boards:warnings.unknownBoard']);
+  });
+
+  it('a missing schema leaves detection on the built-in fallback, with the problem reported', async () => {
+    const board = createBoardService({ system: boardOn('raspberrypi-4b').system, arch: 'arm64', schemaFile: path.join(tempRoot(), 'schema.json') });
+    expect((await board.profiles()).problems).toEqual([{ file: 'schema.json', field: '', message: expect.stringContaining('ENOENT') }]);
+    expect((await board.detect()).profile.id).toBe('generic');
+  });
+
   it('falls back to the built-in generic profile when boards/ is empty', async () => {
     const result = await boardOn('raspberrypi-4b', { profilesDir: tempRoot() }).board.detect();
     expect(result.profile.id).toBe('generic');

@@ -6,6 +6,7 @@ import { SystemInfo } from '../schemas/api.js';
 import { BoardInfo } from '../schemas/board.js';
 import { fixtureById } from '../boards/fixtures/definitions.js';
 import { writeFixtureTree } from '../boards/fixtures/fixture-tree.js';
+import { tempRoot } from '../testing/temp-root.js';
 import { testServer } from '../testing/test-server.js';
 
 describe('GET /api/system/info', () => {
@@ -41,6 +42,17 @@ describe('GET /api/board', () => {
     expect(board.quirks[0].text).toContain('600 mA');
     const info = (await server.get('/api/system/info', { cookie })).json();
     expect(info).toMatchObject({ board: 'Raspberry Pi 5', cpuTemperatureCelsius: 55.25, cpuTemperatureWarnCelsius: 80 });
+  });
+
+  it('a broken board profile does not keep the daemon from starting', async () => {
+    const profilesDir = tempRoot();
+    writeFileSync(path.join(profilesDir, 'broken.json'), '{ not json');
+    const server = await testServer({ board: { profilesDir, arch: 'arm64' } });
+    const cookie = await server.activate();
+    const response = await server.get('/api/board', { cookie });
+    expect(response.statusCode).toBe(200);
+    // Nothing usable in boards/: the built-in fallback answers.
+    expect(response.json()).toMatchObject({ id: 'generic', rule: { kind: 'fallback' } });
   });
 
   it('needs a session', async () => {
