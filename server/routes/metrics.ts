@@ -2,19 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Appliance } from '../appliance.js';
 import { errorResponses } from '../schemas/api.js';
-
-const Sample = Type.Object({ at: Type.Number(), value: Type.Number() });
-
-const MetricsResponse = Type.Object({
-  hours: Type.Number(),
-  temperature: Type.Object({
-    samples: Type.Array(Sample),
-    /** The board profile's limits (°C). */
-    warnCelsius: Type.Number(),
-    criticalCelsius: Type.Union([Type.Number(), Type.Null()]),
-  }),
-  disk: Type.Object({ used: Type.Array(Sample), total: Type.Array(Sample) }),
-});
+import { MetricsResponse } from '../schemas/metrics.js';
 
 /** The dashboard's charts: the last hours of CPU temperature and data disk use, as sampled (server/metrics). */
 const metricsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (app, { appliance }) => {

@@ -5,6 +5,7 @@ import { api, type SystemInfo } from '../api/endpoints';
 import { problemFrom, type Problem } from '../api/problems';
 import { BackupWarning } from '../components/BackupWarning';
 import { BoardCard } from '../components/BoardCard';
+import { MetricsCharts } from '../components/MetricsCharts';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
@@ -145,6 +146,8 @@ function SystemOverview({ info }: { info: SystemInfo }) {
       </section>
 
       <BoardCard />
+
+      <MetricsCharts />
 
       <section className="card" aria-labelledby="load-heading">
         <h2 id="load-heading">{t('panel:dashboard.load')}</h2>
