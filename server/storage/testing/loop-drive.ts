@@ -3,6 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
+// Evaluated first, so its afterEach (removing the temporary root) is registered first and runs
+// last: mounts below a root are undone before the root is removed.
+import '../../testing/temp-root.js';
 
 /**
  * Real drives for the storage tests: an image file attached to a loop device
