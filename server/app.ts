@@ -18,6 +18,7 @@ import jobsRoutes from './routes/jobs.js';
 import watchdogRoutes from './routes/watchdog.js';
 import notificationRoutes from './routes/notifications.js';
 import backupRoutes from './routes/backups.js';
+import snapshotRoutes from './routes/snapshots.js';
 import metricsRoutes from './routes/metrics.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
@@ -112,6 +113,7 @@ export async function buildApp(appliance: Appliance, options: AppOptions = {}): 
   await app.register(watchdogRoutes, { appliance });
   await app.register(notificationRoutes, { appliance });
   await app.register(backupRoutes, { appliance });
+  await app.register(snapshotRoutes, { appliance });
   await app.register(metricsRoutes, { appliance });
   await app.register(openapiRoutes);
   await registerPanel(app, options.panelDir ?? defaultPanelDir);

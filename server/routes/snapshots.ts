@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import type { Appliance } from '../appliance.js';
+import { HearthError } from '../errors.js';
+import { summarizeJob } from '../jobs/job-summary.js';
+import { errorResponses } from '../schemas/api.js';
+import { JobSummary } from '../schemas/apps.js';
+
+const SnapshotParams = Type.Object({ id: Type.String({ pattern: '^\\d{8}-\\d{6}(-\\d{1,3})?$' }) });
+
+export const SnapshotListing = Type.Object({
+  id: Type.String(),
+  label: Type.String(),
+  reason: Type.Union([Type.Literal('manual'), Type.Literal('scheduled'), Type.Literal('pre-update'), Type.Literal('pre-restore'), Type.Literal('pre-rollback')]),
+  createdAt: Type.String(),
+  driver: Type.Union([Type.Literal('btrfs'), Type.Literal('copy')]),
+  /** null: not known (a Btrfs snapshot shares unchanged data with the live state). */
+  sizeBytes: Type.Union([Type.Number(), Type.Null()]),
+  appVersion: Type.String(),
+  schemaVersion: Type.Integer(),
+  jobId: Type.Union([Type.Integer(), Type.Null()]),
+  /** pre-rollback: the snapshot that was rolled back to. */
+  rolledBackTo: Type.Optional(Type.String()),
+  /** A rollback to it is staged and waits for the restart. */
+  rollbackPending: Type.Boolean(),
+});
+export type SnapshotListing = Static<typeof SnapshotListing>;
+
+export const SnapshotStatus = Type.Object({
+  driver: Type.Union([Type.Literal('btrfs'), Type.Literal('copy')]),
+  fileSystem: Type.String(),
+  /** On Btrfs, but the state folder is not a subvolume: snapshots are copies. */
+  notSubvolume: Type.Boolean(),
+  pendingRollback: Type.Union([
+    Type.Null(),
+    Type.Object({ snapshotId: Type.String(), preRollbackId: Type.String(), stagedAt: Type.String(), phase: Type.Union([Type.Literal('staged'), Type.Literal('swapping')]) }),
+  ]),
+  settings: Type.Object({ autoSnapshot: Type.Boolean(), snapshotTime: Type.String(), keepScheduled: Type.Integer(), keepPreUpdate: Type.Integer() }),
+});
+export type SnapshotStatus = Static<typeof SnapshotStatus>;
+
+const Started = Type.Object({ job: JobSummary });
+
+/**
+ * Snapshots from the panel: list, take, delete, roll back (with the snapshot's name typed
+ * as confirmation). Every change is a job (see GET /api/jobs/:id/events); a rollback's job
+ * stages it, and the daemon restarts by itself to swap it in.
+ */
+const snapshotRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (app, { appliance }) => {
+  const { snapshots, jobs } = appliance;
+  const starter = (request: { session?: { username: string }; t: (key: string) => string }) => ({
+    startedBy: `panel:${request.session!.username}`,
+    language: request.t('common:languageCode'),
+  });
+
+  app.get(
+    '/api/snapshots',
+    { schema: { summary: 'Snapshots of the state, newest first, how they are made here, and a rollback waiting for the restart', response: { 200: Type.Object({ status: SnapshotStatus, snapshots: Type.Array(SnapshotListing) }), ...errorResponses } } },
+    async () => ({ status: await snapshots.status(), snapshots: await snapshots.list() }),
+  );
+
+  app.post(
+    '/api/snapshots',
+    {
+      schema: {
+        summary: 'Take a snapshot of the state now',
+        body: Type.Object({ label: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+        response: { 202: Started, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = snapshots.jobs.create({ reason: 'manual', ...(request.body.label !== undefined ? { label: request.body.label } : {}) }, starter(request));
+      return reply.code(202).send({ job: summarizeJob(jobs.get(id)!, request.t) });
+    },
+  );
+
+  app.delete(
+    '/api/snapshots/:id',
+    { schema: { summary: 'Delete a snapshot for good', params: SnapshotParams, response: { 202: Started, ...errorResponses } } },
+    async (request, reply) => {
+      const snapshot = await snapshots.get(request.params.id);
+      const { id } = snapshots.jobs.delete(snapshot.id, starter(request));
+      return reply.code(202).send({ job: summarizeJob(jobs.get(id)!, request.t) });
+    },
+  );
+
+  app.post(
+    '/api/snapshots/:id/rollback',
+    {
+      schema: {
+        summary: "Roll the state back to a snapshot: `confirm` must be the snapshot's id. The job stages it; the daemon restarts by itself to swap it in, keeping the current state as a snapshot",
+        params: SnapshotParams,
+        body: Type.Object({ confirm: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+        response: { 202: Started, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const snapshot = await snapshots.get(request.params.id);
+      if (request.body.confirm.trim() !== snapshot.id) throw new HearthError('HEARTH_ERR_SNAPSHOT_CONFIRMATION', { id: snapshot.id });
+      const { id } = snapshots.jobs.rollback(snapshot.id, starter(request));
+      return reply.code(202).send({ job: summarizeJob(jobs.get(id)!, request.t) });
+    },
+  );
+};
+
+export default snapshotRoutes;
