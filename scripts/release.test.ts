@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -69,7 +69,11 @@ describe('scripts/release', () => {
     // Two releases of the last commit (pinned: others commit meanwhile): the first fills the caches, the second only packs.
     const commit = (await run('git', ['rev-parse', 'HEAD'], { cwd: checkout })).stdout.trim();
     const v1 = await releaseCommand(['build', '--git', commit, '--version', '0.90.0', '--trust-key', `${key}.pub`, '--out', out, '--notes-en', 'First test release', '--notes-zh-CN', '第一个测试版本']);
-    const v2 = await releaseCommand(['build', '--git', commit, '--version', '0.91.0', '--trust-key', `${key}.pub`, '--out', out, '--minimum-from', '0.90.0', '--notes-en', 'Second']);
+    // The second also gets a file laid over the build (how tests make a release that fails on purpose).
+    const overlay = path.join(work, 'overlay');
+    mkdirSync(path.join(overlay, 'dist/server'), { recursive: true });
+    writeFileSync(path.join(overlay, 'dist/server/overlay-note.txt'), 'laid over');
+    const v2 = await releaseCommand(['build', '--git', commit, '--version', '0.91.0', '--trust-key', `${key}.pub`, '--out', out, '--minimum-from', '0.90.0', '--notes-en', 'Second', '--overlay', overlay]);
     const v2Release = JSON.parse(readFileSync(path.join(out, `hearth-0.91.0-${process.arch}.release.json`), 'utf8'));
     console.log(
       `release build: first ${v1.seconds.toFixed(1)} s, second ${v2.seconds.toFixed(1)} s; bundle ${(v2Release.size / 1024 / 1024).toFixed(1)} MiB, ` +
@@ -115,6 +119,7 @@ describe('scripts/release', () => {
     expect(info.cpuCount).toBeGreaterThan(0);
     expect(existsSync(path.join(boxRoot, 'var/lib/hearth/hearth.db'))).toBe(true);
     // The panel, the translations and the production dependencies are there; the dev ones are not.
+    expect(readFileSync(path.join(unpacked.dir, 'dist/server/overlay-note.txt'), 'utf8')).toBe('laid over');
     for (const file of ['web/dist/index.html', 'locales/zh-CN/errors.json', 'node_modules/fastify/package.json', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node']) {
       expect(existsSync(path.join(unpacked.dir, file)), file).toBe(true);
     }
@@ -129,5 +134,11 @@ describe('scripts/release', () => {
       console.log(fetched.keyid);`;
     const verified = await run(process.execPath, ['--input-type=module', '-e', verify]);
     expect(verified.stdout.trim()).toBe(keyid);
+
+    // Widening the staged rollout re-signs with a higher serial; the older manifest is then a replay.
+    await releaseCommand(['sign', '--key', key, '--channel', channel, '--version', '0.91.0', '--cohorts', 'all']);
+    const widened = await fetchManifest(server.url('manifest.json'), { keys: trusted, minSerial: fetched.manifest.serial });
+    expect(widened.manifest.serial).toBe(3);
+    expect(widened.manifest.releases[0]).toMatchObject({ version: '0.91.0', cohorts: 'all', minimumFrom: '0.90.0' });
   });
 });
