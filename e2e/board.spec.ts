@@ -13,6 +13,7 @@ test('the dashboard shows the board the box runs on, its facts and quirks, and a
   await expect(card.getByText('1000 Mbit/s')).toBeVisible();
   await expect(card.getByRole('list', { name: 'Good to know' })).toContainText('5.1 V / 3 A USB-C');
   await expect(card.getByText('Recognised by its device-tree compatible string: raspberrypi,4-model-b')).toBeVisible();
+  await expect(card).toContainText('no swap file on this storage; zram 25% of RAM (zstd); logs in RAM');
 
   const temperature = page.getByRole('region', { name: 'CPU temperature' });
   await expect(temperature).toContainText('48.7');

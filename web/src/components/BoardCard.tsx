@@ -95,7 +95,19 @@ function BoardFacts({ board }: { board: BoardInfo }) {
           ))}
         </div>
       )}
+      <p className="board-detected">
+        <strong>{t('boards:cli.recommended')}:</strong> {recommendation(t, board.recommended)}
+      </p>
       <p className="muted board-detected">{t('boards:panel.detectedBy', { rule: board.rule.label, value: board.rule.value })}</p>
     </section>
   );
+}
+
+/** The board's recommended settings in one line; the swap-file and zram forms start from them. */
+function recommendation(t: (key: string, params?: Record<string, unknown>) => string, r: BoardInfo['recommended']): string {
+  return [
+    r.swap ? t('boards:cli.recommendSwap', { size: r.swap.sizeMiB, path: r.swap.path }) : t('boards:cli.recommendNoSwap'),
+    r.zram.enabled ? t('boards:cli.recommendZram', { percent: r.zram.percentOfRam, algorithm: r.zram.algorithm }) : t('boards:cli.recommendZramOff'),
+    ...(r.logsInRam ? [t('boards:cli.recommendLogs')] : []),
+  ].join('; ');
 }
