@@ -227,11 +227,26 @@ async function publish(temp, final) {
   }
 }
 
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
 /** Keeps the newest `keep` cache entries of a kind (by mtime); older builds go. */
 async function pruneCache(cacheDir, prefix, keep) {
   const entries = [];
   for (const name of await readdir(cacheDir).catch(() => [])) {
-    if (!name.startsWith(prefix) || name.endsWith('.tmp') || name.includes('.tmp-')) continue;
+    if (!name.startsWith(prefix)) continue;
+    const builder = /\.tmp-(\d+)$/.exec(name);
+    if (builder) {
+      // Left by a build that died: its process is gone.
+      if (!processAlive(Number(builder[1]))) await rm(path.join(cacheDir, name), { recursive: true, force: true });
+      continue;
+    }
     entries.push({ name, mtime: (await stat(path.join(cacheDir, name))).mtimeMs });
   }
   entries.sort((a, b) => b.mtime - a.mtime);
@@ -429,6 +444,7 @@ async function build(args) {
   const cacheDir = path.resolve(values.cache ?? path.join(checkout, 'var/release-cache'));
   await mkdir(cacheDir, { recursive: true });
   await mkdir(outDir, { recursive: true });
+  for (const [prefix, keep] of [['src-', 3], ['build-', 3], ['modules-', 2]]) await pruneCache(cacheDir, prefix, keep);
   const arch = process.arch;
 
   // The sources: the working tree, or a commit exported into the cache (--git REF).
