@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Type } from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HearthError } from '../errors.js';
+import { readManifest } from './archive/index.js';
 import { param } from '../apps/params.js';
 import { defineApp } from '../apps/types.js';
 import hostname from '../apps/config/hostname.js';
@@ -56,6 +57,10 @@ describe('backups', () => {
     expect(log.some((line) => /verified: every entry matches/.test(line))).toBe(true);
     expect(job.progress).toMatchObject({ phase: 'verify', unit: 'bytes' });
     expect(job.progress!.done).toBe(job.progress!.total);
+    // The manifest names the board the box runs on (the harness detects this machine's).
+    const { manifest } = await readManifest(path.join(box.appliance.paths.backupsDir, listed!.name), { system: box.appliance.system });
+    expect(manifest.board).toBe((await box.appliance.board.detect()).profile.id);
+    expect(manifest.board).toMatch(/^[a-z0-9-]+$/);
   });
 
   it('keeps the newest N archives, deleting older ones only after the new one is verified', async () => {

@@ -71,6 +71,8 @@ export function createBackupService(deps: {
   runner: JobRunner;
   notifications: Notifications;
   scheduler: Scheduler;
+  /** The board profile's id for the manifest (a restore on another board can say so). */
+  boardId?: () => Promise<string | null>;
 }) {
   const { db, env, runner, notifications, scheduler } = deps;
   const { system, paths, settings } = env;
@@ -132,7 +134,7 @@ export function createBackupService(deps: {
       ];
       const result = await writeArchiveToFile(file, {
         system,
-        about: { appVersion, schemaVersion: schemaVersion(db), board: null, hostname, data },
+        about: { appVersion, schemaVersion: schemaVersion(db), board: (await deps.boardId?.().catch(() => null)) ?? null, hostname, data },
         sources,
         compression,
         level,
