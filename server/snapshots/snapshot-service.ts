@@ -241,12 +241,12 @@ export function createSnapshotService(deps: { db: Db; env: AppEnvironment; runne
      * the update's) it runs inside it and logs there; without, it runs as a job of its own
      * and throws HEARTH_ERR_BUSY while another holds the lock. Retention runs after it.
      */
-    create(request: CreateRequest, job?: JobContext): Promise<SnapshotMeta> {
+    async create(request: CreateRequest, job?: JobContext): Promise<SnapshotMeta> {
       return job ? createIn(job, request) : awaitJob(jobs.create(request, internal));
     },
 
     /** Deletes a snapshot (not the one a waiting rollback needs). `job` as for create. */
-    delete(id: string, job?: JobContext): Promise<void> {
+    async delete(id: string, job?: JobContext): Promise<void> {
       return job ? deleteIn(job, id) : awaitJob(jobs.delete(id, internal));
     },
 
@@ -255,12 +255,12 @@ export function createSnapshotService(deps: { db: Db; env: AppEnvironment; runne
      * before the database is opened (the daemon restarts itself for it within seconds;
      * the update launcher just starts it). `job` as for create.
      */
-    rollback(id: string, job?: JobContext): Promise<RollbackResult> {
+    async rollback(id: string, job?: JobContext): Promise<RollbackResult> {
       return job ? rollbackIn(job, id) : awaitJob(jobs.rollback(id, internal));
     },
 
     /** Applies retention now (the update calls it after a commit). `job` as for create. */
-    prune(job?: JobContext): Promise<void> {
+    async prune(job?: JobContext): Promise<void> {
       return job ? pruneIn(job) : awaitJob(startJob('prune', {}, internal, pruneIn));
     },
 
