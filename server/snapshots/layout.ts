@@ -36,15 +36,16 @@ export type SnapshotLayout = ReturnType<typeof snapshotLayout>;
  * - the owner's backup archives (the default destination) and uploaded archives, which
  *   a rollback must never take away;
  * - work directories of running jobs (tmp, restore);
- * - the sandbox's pretend host and a restore's journal, which describe the host and the
- *   moment, not the state.
+ * - the sandbox's pretend host (its programs' effects, its board) and a restore's
+ *   journal, which describe the host and the moment, not the state.
  * With Btrfs the directories are subvolumes of their own: a snapshot of the state then
  * leaves them out by itself, and a rename moves them between subvolumes.
  */
 export function keptOut(paths: Paths): { directories: string[]; files: string[] } {
   const backups = path.relative(paths.stateDir, paths.backupsDir);
   const directories = [backups, 'uploads', 'tmp', 'restore'].filter((name) => name && !name.startsWith('..') && !name.includes(path.sep));
-  const files = [path.basename(paths.sandboxState), 'restore-journal.json'];
+  // sandbox-board.json: the board the sandbox pretends to be (server/system/sandbox-seed.ts), the host's like sandbox-state.json.
+  const files = [path.basename(paths.sandboxState), 'sandbox-board.json', 'restore-journal.json'];
   return { directories, files };
 }
 

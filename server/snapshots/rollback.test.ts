@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppliance, type Appliance } from '../appliance.js';
 import { cheapScrypt, tempRoot } from '../testing/temp-root.js';
-import { snapshotTree, type TreeEntry } from '../testing/tree-snapshot.js';
 import { recoverSnapshots } from './index.js';
-import { databaseFiles, keptOut } from './layout.js';
+import { keptOut } from './layout.js';
 import { loopBtrfsUnavailable, makeLoopBtrfs, type LoopBtrfs } from './testing/loop-btrfs.js';
+import { changeState, configured, seedState, stateFiles as fixtureFiles } from './testing/state-fixture.js';
 
 /**
  * Both drivers for real: btrfs on a file system made on a loop device, copy on the
@@ -55,51 +54,7 @@ function closeBox(appliance: Appliance) {
   open.splice(open.indexOf(appliance), 1);
 }
 
-/** The state's files, without what snapshots leave out and without the database (compared by content). */
-async function stateFiles(appliance: Appliance, dir = appliance.paths.stateDir): Promise<Record<string, TreeEntry>> {
-  const { directories, files } = keptOut(appliance.paths);
-  const skipped = new Set([...directories, ...files, ...databaseFiles(appliance.paths)]);
-  const tree = await snapshotTree(dir, { ignoreDirectoryTimes: true });
-  return Object.fromEntries(Object.entries(tree).filter(([name]) => !skipped.has(name.split(path.sep)[0]!)));
-}
-
-/** What the owner configured: settings, accounts, apps and their secrets. */
-function configured(file: string) {
-  const db = new Database(file, { readonly: true });
-  try {
-    return ['settings', 'users', 'app_params', 'app_secrets'].map((table) => db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all());
-  } finally {
-    db.close();
-  }
-}
-
-async function seedState(appliance: Appliance) {
-  const { stateDir, backupsDir } = appliance.paths;
-  appliance.settings.set('maintenance.windowStart', '01:00');
-  await appliance.saved.save('hostname', { hostname: 'first-name' }, {});
-  await appliance.saved.save('notifications', { email: 'owner@example.org' }, { smtpPassword: 'sealed and kept' });
-  mkdirSync(path.join(stateDir, 'tls'), { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(stateDir, 'tls/key.pem'), 'first key\n', { mode: 0o600 });
-  writeFileSync(path.join(stateDir, 'tls/cert.pem'), 'first certificate\n', { mode: 0o644 });
-  mkdirSync(path.join(stateDir, 'app-state/nested'), { recursive: true });
-  writeFileSync(path.join(stateDir, 'app-state/nested/big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
-  execFileSync('ln', ['-s', 'nested/big.bin', path.join(stateDir, 'app-state/link')]);
-  // An older box's backups: a plain directory with an archive in it.
-  mkdirSync(backupsDir, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(backupsDir, 'hearth-backup_box_20261101-020000.tar.zst'), 'an archive from before');
-}
-
-async function changeState(appliance: Appliance) {
-  const { stateDir, backupsDir } = appliance.paths;
-  appliance.settings.set('maintenance.windowStart', '04:00');
-  await appliance.saved.save('hostname', { hostname: 'second-name' }, {});
-  writeFileSync(path.join(stateDir, 'tls/key.pem'), 'second key\n', { mode: 0o600 });
-  rmSync(path.join(stateDir, 'tls/cert.pem'));
-  writeFileSync(path.join(stateDir, 'app-state/nested/big.bin'), Buffer.alloc(3 * 1024 * 1024, 9));
-  writeFileSync(path.join(stateDir, 'app-state/new-after-snapshot.txt'), 'written after the snapshot');
-  // A backup made after the snapshot: the owner's, a rollback must not take it away.
-  writeFileSync(path.join(backupsDir, 'hearth-backup_box_20261128-020000.tar.zst'), 'an archive from after');
-}
+const stateFiles = (appliance: Appliance, dir?: string) => fixtureFiles(appliance.paths, dir);
 
 const restart = (root: string, systemKind: 'sandbox' | 'linux', log: string[] = []) => recoverSnapshots({ root, systemKind, log: (message) => log.push(message) });
 
