@@ -48,11 +48,16 @@ const onTrial = new Set(['switch', 'restart', 'health']);
 const historyKeep = 100;
 const logTailBytes = 64 * 1024;
 
-function settings(env = process.env) {
-  const number = (value, fallback) => (value && /^[0-9]+$/.test(value) && Number(value) > 0 ? Number(value) : fallback);
+/**
+ * The trial's limits: the environment (an admin's override in the unit) first, then what the
+ * update wrote into its journal (the owner's settings), then the defaults: 3 starts, 120 s.
+ */
+function settings(journal, env = process.env) {
+  const number = (value) => (typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : 0);
+  const pick = (...values) => values.map(number).find((value) => value > 0);
   return {
-    maxStarts: number(env.HEARTH_UPDATE_MAX_STARTS, 3),
-    trialSeconds: number(env.HEARTH_UPDATE_TRIAL_SECONDS, 120),
+    maxStarts: pick(env.HEARTH_UPDATE_MAX_STARTS, journal?.maxStarts, 3),
+    trialSeconds: pick(env.HEARTH_UPDATE_TRIAL_SECONDS, journal?.trialSeconds, 120),
   };
 }
 
@@ -249,9 +254,9 @@ function abortInterrupted(layout, journal) {
   say(`update ${journal.from} → ${journal.to ?? '?'} was interrupted in phase ${journal.phase}; cleaning up, ${journal.from} stays`);
   if (typeof journal.to === 'string' && /^[0-9A-Za-z.-]+$/.test(journal.to)) {
     for (const name of safeList(layout.releases)) {
-      if (name.startsWith(`.${journal.to}.partial`)) removeDurably(path.join(layout.releases, name));
+      if (name.startsWith(`.${journal.to}.partial`)) discardRelease(layout, name);
     }
-    if (journal.createdRelease && journal.to !== journal.from && currentVersion(layout) !== journal.to) removeDurably(path.join(layout.releases, journal.to));
+    if (journal.createdRelease && journal.to !== journal.from && currentVersion(layout) !== journal.to) discardRelease(layout, journal.to);
   }
   removeDurably(path.join(layout.staging, 'migrate'));
   const now = new Date().toISOString();
@@ -271,6 +276,18 @@ function abortInterrupted(layout, journal) {
     language: journal.language ?? null,
   });
   removeDurably(layout.journal);
+}
+
+/**
+ * A release the box will not run is renamed out of the way at once (one rename, so the
+ * old release starts without waiting) and deleted in the background by the bash half;
+ * the daemon's next prune removes whatever a power cut left of it.
+ */
+function discardRelease(layout, version) {
+  const dir = path.join(layout.releases, version);
+  if (!existsSync(dir)) return;
+  renameSync(dir, path.join(layout.releases, `.${version}.removed-${randomBytes(4).toString('hex')}`));
+  fsyncDirectory(layout.releases);
 }
 
 function safeList(dir) {
@@ -307,6 +324,7 @@ function rollback(layout, journal, reason) {
     if (result.status !== 0) throw new Error(`restoring the state from snapshot ${journal.snapshotId} failed (exit ${result.status ?? result.signal}); the next start tries again`);
     journal.stateRestored = true;
     writeJournal(layout, journal);
+    say(`the state is back as it was before the update (snapshot ${journal.snapshotId})`);
   }
   faultPoint('launcher:state-restored');
   const now = new Date().toISOString();
@@ -325,7 +343,7 @@ function rollback(layout, journal, reason) {
     notified: false,
     language: journal.language ?? null,
   });
-  if (journal.createdRelease && journal.to !== journal.from) removeDurably(path.join(layout.releases, journal.to));
+  if (journal.createdRelease && journal.to !== journal.from) discardRelease(layout, journal.to);
   removeDurably(layout.journal);
   say(`rolled back to ${journal.from}`);
 }
@@ -335,7 +353,6 @@ function rollback(layout, journal, reason) {
  * by the newest complete release (a damaged install still comes up).
  */
 export function decide(layout, env = process.env) {
-  const { maxStarts, trialSeconds } = settings(env);
   mkdirSync(layout.logs, { recursive: true, mode: 0o700 });
   const read = readJournal(layout);
   if (read.damaged) {
@@ -352,10 +369,11 @@ export function decide(layout, env = process.env) {
       if (ownerAlive(journal.owner)) say(`an update (${journal.phase}) is running in process ${journal.owner.pid}; leaving it alone`);
       else abortInterrupted(layout, journal);
     } else if (onTrial.has(journal.phase)) {
+      const { maxStarts, trialSeconds } = settings(journal, env);
       const starts = Number(journal.starts) || 0;
       if (journal.startError) {
         rollback(layout, journal, journal.startError);
-      } else if (starts >= (journal.maxStarts ?? maxStarts)) {
+      } else if (starts >= maxStarts) {
         rollback(layout, journal, { code: 'HEARTH_ERR_UPDATE_START_FAILED', params: { version: journal.to, starts } });
       } else if (at !== journal.to) {
         // Switched, then `current` changed by hand: treat as a failed trial rather than guess.
@@ -365,8 +383,8 @@ export function decide(layout, env = process.env) {
         journal.starts = starts + 1;
         journal.trialStartedAt = journal.trialStartedAt ?? new Date().toISOString();
         writeJournal(layout, journal);
-        trial = { start: journal.starts, seconds: journal.trialSeconds ?? trialSeconds };
-        say(`starting ${journal.to} on trial (start ${journal.starts} of ${journal.maxStarts ?? maxStarts}); it must mark itself good within ${trial.seconds} s`);
+        trial = { start: journal.starts, seconds: trialSeconds };
+        say(`starting ${journal.to} on trial (start ${journal.starts} of ${maxStarts}); it must mark itself good within ${trial.seconds} s`);
       }
     } else if (journal.phase === 'rollback') {
       rollback(layout, journal, journal.error);
@@ -405,7 +423,7 @@ async function deadline(root, pid, start) {
   const { journal } = readJournal(layout);
   if (!journal || journal.phase !== 'health' || journal.starts !== start) return;
   if (!processStartTime(pid) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('hearth.js')) return;
-  const seconds = journal.trialSeconds ?? settings().trialSeconds;
+  const seconds = settings(journal).trialSeconds;
   journal.startError = { code: 'HEARTH_ERR_UPDATE_NOT_HEALTHY', params: { version: journal.to, seconds } };
   writeJournal(layout, journal);
   say(`${journal.to} did not mark itself good within ${seconds} s; stopping it`);

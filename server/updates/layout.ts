@@ -99,7 +99,8 @@ export async function listReleases(system: System, layout: InstallLayout): Promi
 export async function pruneReleases(system: System, layout: InstallLayout, keep: readonly string[]): Promise<string[]> {
   const removed: string[] = [];
   for (const entry of await system.listDirectory(layout.releasesDir)) {
-    const partial = entry.name.startsWith('.') && entry.name.includes('.partial');
+    // Debris: partial unpacks, and releases the launcher set aside (a power cut may have stopped their deletion).
+    const partial = entry.name.startsWith('.') && (entry.name.includes('.partial') || entry.name.includes('.removed-'));
     if (entry.type !== 'directory' || (!partial && (!isVersion(entry.name) || keep.includes(entry.name)))) continue;
     await system.removeTree(path.join(layout.releasesDir, entry.name));
     removed.push(entry.name);
