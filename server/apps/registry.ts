@@ -9,6 +9,9 @@ import configImport from './backups/config-import.js';
 import swapfile from './system/swapfile.js';
 import zram from './system/zram.js';
 import power from './system/power.js';
+import storageFormat from './system/storage-format.js';
+import storageAutomount from './system/storage-automount.js';
+import datadir from './system/datadir.js';
 import panelAccess from './security/panel-access.js';
 import ssh from './security/ssh.js';
 
@@ -29,5 +32,8 @@ export const allApps: readonly AnyAppDefinition[] = [
   ssh,
   swapfile,
   zram,
+  storageFormat,
+  storageAutomount,
+  datadir,
   power,
 ];
