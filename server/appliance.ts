@@ -15,6 +15,8 @@ import { createScheduler } from './scheduler/scheduler.js';
 import { createBackupService } from './backup/backup-service.js';
 import { createSnapshotService } from './snapshots/index.js';
 import { createUpdateService, preUpdateSnapshots } from './updates/update-service.js';
+import { createAutoUpdate } from './updates/auto-update.js';
+import { trustedKeys } from './updates/trusted-keys.js';
 import { withBoard } from './boards/board-apps.js';
 import { createBoardService } from './boards/board-service.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -43,6 +45,8 @@ export interface ApplianceOptions {
   apps?: readonly AnyAppDefinition[];
   /** Board detection's view of the box: tests give a fixture's architecture (default os.arch()). */
   board?: { arch?: string; profilesDir?: string };
+  /** Where in the maintenance window unattended updates start (tests pass a fixed draw; default Math.random). */
+  updateDelayRandom?: () => number;
 }
 
 /**
@@ -90,7 +94,9 @@ export function createAppliance(options: ApplianceOptions) {
   const scheduler = createScheduler({ settings, db, system, now });
   const backups = createBackupService({ db, env, runner, notifications, scheduler, boardId: async () => (await board.detect()).profile.id });
   const snapshots = createSnapshotService({ db, env, runner, scheduler });
-  const updates = createUpdateService({ db, env, runner, notifications, snapshots: preUpdateSnapshots(snapshots, system) });
+  const updateKeys = trustedKeys(system);
+  const updates = createUpdateService({ db, env, runner, notifications, snapshots: preUpdateSnapshots(snapshots, system), options: { keys: updateKeys } });
+  const autoUpdate = createAutoUpdate({ env, updates, backups, snapshots, runner, jobs, scheduler, keys: updateKeys, ...(options.updateDelayRandom ? { random: options.updateDelayRandom } : {}) });
 
   return {
     paths,
@@ -113,6 +119,7 @@ export function createAppliance(options: ApplianceOptions) {
     backups,
     snapshots,
     updates,
+    autoUpdate,
     board,
     metrics,
     now,

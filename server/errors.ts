@@ -121,6 +121,7 @@ export const errorCatalog = {
   HEARTH_ERR_UPDATE_START_FAILED: 500,
   HEARTH_ERR_UPDATE_NOT_HEALTHY: 500,
   HEARTH_ERR_UPDATE_INTERRUPTED: 500,
+  HEARTH_ERR_UPDATE_NO_CHANNEL: 409,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

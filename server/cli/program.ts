@@ -200,6 +200,29 @@ function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command
     .option('--json', t('cli:apps.runJson'))
     .action(async (id: string, o: object) => setExit(await (await import('./commands/snapshot.js')).snapshotRollbackCommand(ctx, id, { ...snapshot.opts(), ...o, root: root() })));
 
+  // `hearth update` checks and installs; `update ack` resumes automatic updates after a failure.
+  const update = program
+    .command('update')
+    .description(t('updates:cli.description'))
+    .option('--check', t('updates:cli.checkOption'))
+    .option('--yes', t('updates:cli.yesOption'))
+    .option('--channel <url>', t('updates:cli.channelOption'))
+    .option('--allow-breaking', t('updates:cli.allowBreakingOption'))
+    .option('--json', t('cli:apps.runJson'))
+    .action(action(async (o: object) => (await import('./commands/update.js')).updateCommand(ctx, { ...o, root: root() })));
+  update
+    .command('ack')
+    .description(t('updates:cli.ackDescription'))
+    .option('--json', t('cli:info.json'))
+    .action(async (_o: object, command: Command) => setExit(await (await import('./commands/update.js')).acknowledgeCommand(ctx, { ...command.optsWithGlobals(), root: root() })));
+
+  program
+    .command('autoupdate <state>')
+    .description(t('updates:cli.autoupdateDescription'))
+    .option('--window <HH:MM-HH:MM>', t('updates:cli.windowOption'))
+    .option('--json', t('cli:info.json'))
+    .action(async (state: string, o: object) => setExit(await (await import('./commands/update.js')).autoupdateCommand(ctx, state, { ...o, root: root() })));
+
   program
     .command('schedule')
     .description(t('cli:schedule.description'))

@@ -39,6 +39,17 @@ const definitions = {
   'maintenance.windowStart': { schema: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }), default: '02:00' },
   'maintenance.windowHours': { schema: Type.Integer({ minimum: 1, maximum: 24 }), default: 4 },
   'activation.activatedAt': { schema: Type.Union([Type.String(), Type.Null()]), default: null as string | null },
+  /** The box's staged-rollout cohort (0–99), drawn once with crypto.randomInt(100) (server/updates/auto-update.ts). */
+  'updates.cohort': { schema: Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 99 })]), default: null as number | null },
+  /** When the owner last acknowledged a failed or rolled-back update: failures up to then no longer pause unattended updates. */
+  'updates.acknowledgedFailureAt': { schema: Type.Union([Type.Null(), Type.String({ maxLength: 40 })]), default: null as string | null },
+  /** Where in the maintenance window the next unattended update starts: a fraction drawn after each run (auto-update.ts). */
+  'updates.delayDraw': { schema: Type.Union([Type.Null(), Type.Number({ minimum: 0, maximum: 1 })]), default: null as number | null },
+  /** The last check of the channel and the last unattended run, as auto-update.ts records them (checked again when read). */
+  'updates.lastCheck': { schema: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]), default: null as Record<string, unknown> | null },
+  'updates.lastRun': { schema: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]), default: null as Record<string, unknown> | null },
+  /** The newest version the owner was told about as waiting for them (told once per version). */
+  'updates.announcedVersion': { schema: Type.Union([Type.Null(), Type.String({ maxLength: 64 })]), default: null as string | null },
 } satisfies Record<string, { schema: TSchema; default: unknown }>;
 
 type Definitions = typeof definitions;

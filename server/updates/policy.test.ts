@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { chooseRelease } from './channel.js';
 import type { Manifest, Release } from './manifest.js';
-import { defaultUpdatePolicy, unattendedBlocker, unattendedChoiceOptions, type UnattendedFacts } from './policy.js';
+import type { HistoryEntry } from './journal.js';
+import { defaultUpdatePolicy, isPausingFailure, soakEndsAt, unacknowledgedFailure, unattendedBlocker, unattendedChoiceOptions, type UnattendedFacts } from './policy.js';
 
 const hour = 3_600_000;
 const now = Date.parse('2026-11-28T03:00:00Z');
@@ -63,6 +64,12 @@ describe('unattended update policy', () => {
     expect(unattendedBlocker({ ...defaultUpdatePolicy, requireFreshBackup: false }, stale)).toBeUndefined();
   });
 
+  it('stops after a backup that failed in this window, even with an older safe point in it', () => {
+    const failed = { ...facts, failedBackupAt: new Date(now - 5 * 60_000).toISOString() };
+    expect(unattendedBlocker(defaultUpdatePolicy, failed)).toEqual({ reason: 'backup-failed', at: failed.failedBackupAt });
+    expect(unattendedBlocker({ ...defaultUpdatePolicy, requireFreshBackup: false }, failed)).toBeUndefined();
+  });
+
   it('pauses after a failure until the owner acknowledges it', () => {
     const failed = { ...facts, unacknowledgedFailure: { version: '1.1.0', at: '2026-11-27T03:10:00Z' } };
     expect(unattendedBlocker(defaultUpdatePolicy, failed)).toEqual({ reason: 'paused-after-failure', version: '1.1.0', at: '2026-11-27T03:10:00Z' });
@@ -71,5 +78,27 @@ describe('unattended update policy', () => {
 
   it('waits for a synchronized clock (a board without a battery boots in 1970)', () => {
     expect(unattendedBlocker(defaultUpdatePolicy, { ...facts, now: 0, clockSynced: false })).toEqual({ reason: 'clock-not-synced' });
+  });
+
+  it('pauses for rollbacks and failures past the download, not for an unreadable channel or a cut download', () => {
+    const entry = (result: HistoryEntry['result'], phase: HistoryEntry['phase'], endedAt: string, to = '1.1.0'): HistoryEntry => ({
+      id: endedAt, from: '1.0.0', to, result, phase, error: null, detail: null, log: null, snapshotId: null, startedAt: endedAt, endedAt, notified: true,
+    });
+    expect(isPausingFailure(entry('rolled-back', 'health', '2026-11-27T03:00:00.000Z'))).toBe(true);
+    expect(isPausingFailure(entry('failed', 'migrate', '2026-11-27T03:00:00.000Z'))).toBe(true);
+    expect(isPausingFailure(entry('failed', 'check', '2026-11-27T03:00:00.000Z'))).toBe(false);
+    expect(isPausingFailure(entry('failed', 'download', '2026-11-27T03:00:00.000Z'))).toBe(false);
+    expect(isPausingFailure(entry('interrupted', 'unpack', '2026-11-27T03:00:00.000Z'))).toBe(false);
+    expect(isPausingFailure(entry('updated', null, '2026-11-27T03:00:00.000Z'))).toBe(false);
+
+    const history = [entry('rolled-back', 'health', '2026-11-26T03:00:00.000Z', '1.1.0'), entry('failed', 'migrate', '2026-11-27T03:00:00.000Z', '1.2.0'), entry('failed', 'check', '2026-11-28T03:00:00.000Z')];
+    expect(unacknowledgedFailure(history, null)).toEqual({ version: '1.2.0', at: '2026-11-27T03:00:00.000Z' });
+    expect(unacknowledgedFailure(history, '2026-11-26T12:00:00.000Z')).toEqual({ version: '1.2.0', at: '2026-11-27T03:00:00.000Z' });
+    expect(unacknowledgedFailure(history, '2026-11-27T03:00:00.000Z')).toBeNull();
+  });
+
+  it('says when a soaking release may be installed', () => {
+    expect(soakEndsAt(defaultUpdatePolicy, { publishedAt: '2026-11-28T01:00:00Z' })).toBe('2026-11-29T01:00:00.000Z');
+    expect(soakEndsAt({ ...defaultUpdatePolicy, canary: true }, { publishedAt: '2026-11-28T01:00:00Z' })).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import type { ChooseOptions } from './channel.js';
+import type { HistoryEntry, UpdatePhase } from './journal.js';
 import type { Release } from './manifest.js';
 
 /*
@@ -46,18 +47,25 @@ export interface UnattendedFacts {
   windowOpenedAt: number;
   /** The newest verified backup or snapshot (ISO time), or null. */
   lastSafePointAt: string | null;
+  /**
+   * A backup that failed inside this window after the last safe point (ISO time of its
+   * end), or null. Something is wrong with the backups: no update without the owner.
+   */
+  failedBackupAt?: string | null;
 }
 
 /** Why an unattended update does not run at all now; the Updates page says it (updates:policy.<reason>). */
 export type UnattendedBlocker =
   | { reason: 'clock-not-synced' }
   | { reason: 'paused-after-failure'; version: string; at: string }
+  | { reason: 'backup-failed'; at: string }
   | { reason: 'no-fresh-backup'; since: string };
 
 export function unattendedBlocker(policy: UpdatePolicy, facts: UnattendedFacts): UnattendedBlocker | undefined {
   if (policy.pauseAfterFailure && facts.unacknowledgedFailure) return { reason: 'paused-after-failure', ...facts.unacknowledgedFailure };
   if (!facts.clockSynced) return { reason: 'clock-not-synced' };
   if (policy.requireFreshBackup) {
+    if (facts.failedBackupAt) return { reason: 'backup-failed', at: facts.failedBackupAt };
     const safe = facts.lastSafePointAt === null ? Number.NaN : Date.parse(facts.lastSafePointAt);
     if (!(safe >= facts.windowOpenedAt && safe <= facts.now)) return { reason: 'no-fresh-backup', since: new Date(facts.windowOpenedAt).toISOString() };
   }
@@ -80,4 +88,32 @@ export function unattendedChoiceOptions(policy: UpdatePolicy, facts: Pick<Unatte
     ...(policy.canary ? {} : { cohort: facts.cohort }),
     hold: soakHold(policy, facts.now),
   };
+}
+
+/**
+ * Failures that pause unattended updates: a rollback, or a failure once the bundle was
+ * downloaded (it did not verify, unpack or migrate, or the switch went wrong). A channel
+ * that could not be read, a download cut short or a full disk say nothing about the
+ * release; the next night tries again, and the owner sees why on the Updates page.
+ */
+const pausingPhases: readonly UpdatePhase[] = ['verify', 'snapshot', 'unpack', 'migrate', 'switch', 'restart', 'health', 'commit', 'rollback'];
+
+export function isPausingFailure(entry: Pick<HistoryEntry, 'result' | 'phase'>): boolean {
+  return entry.result === 'rolled-back' || (entry.result === 'failed' && entry.phase !== null && pausingPhases.includes(entry.phase));
+}
+
+/** The newest pausing failure the owner has not acknowledged (history in any order; times are ISO 8601 UTC). */
+export function unacknowledgedFailure(history: readonly HistoryEntry[], acknowledgedAt: string | null): { version: string; at: string } | null {
+  const acknowledged = acknowledgedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(acknowledgedAt);
+  const newest = history
+    .filter((entry) => isPausingFailure(entry) && Date.parse(entry.endedAt) > acknowledged)
+    .sort((a, b) => Date.parse(b.endedAt) - Date.parse(a.endedAt))[0];
+  return newest ? { version: newest.to ?? newest.from, at: newest.endedAt } : null;
+}
+
+/** When a release held back for its soak time may be installed unattended (ISO), or null when it is not soaking. */
+export function soakEndsAt(policy: UpdatePolicy, release: Pick<Release, 'publishedAt'>): string | null {
+  if (policy.canary) return null;
+  const published = Date.parse(release.publishedAt);
+  return Number.isFinite(published) ? new Date(published + policy.soakHours * 3_600_000).toISOString() : null;
 }

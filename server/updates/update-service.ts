@@ -15,6 +15,7 @@ import { chooseRelease, fetchManifest, type ReleaseChoice } from './channel.js';
 import { confirmStart as confirmTrialStart } from './health.js';
 import { bootId, createJournalStore, releaseFailures, type HistoryEntry, type UpdateJournal } from './journal.js';
 import { currentVersion, installLayout, isInstalled, pruneReleases, releaseDir } from './layout.js';
+import type { TrustedKey } from './keys.js';
 import type { Release } from './manifest.js';
 import { assertReadyToUpdate, runUpdate, type PreUpdateSnapshots, type UpdateOutcome, type UpdateRequest } from './update-machine.js';
 
@@ -45,6 +46,8 @@ export interface UpdateServiceOptions {
   marginBytes?: number;
   /** Releases kept after a commit: the running one and the previous one (default 2). */
   keepReleases?: number;
+  /** The keys that verify a channel's manifest (default: <packageRoot>/keys of the running release). */
+  keys?: () => Promise<readonly TrustedKey[]>;
 }
 
 export interface PreUpdateSnapshotService extends PreUpdateSnapshots {
@@ -172,7 +175,7 @@ export function createUpdateService(deps: {
 
     /** What the channel offers this box now (no job, nothing written). */
     async check(request: Pick<UpdateRequest, 'channel' | 'channelName' | 'allowDowngrade' | 'allowBreaking' | 'version'>): Promise<UpdateCheck> {
-      const fetched = await fetchManifest(request.channel, request.channelName ? { channel: request.channelName } : {});
+      const fetched = await fetchManifest(request.channel, { ...(options.keys ? { keys: await options.keys() } : {}), ...(request.channelName ? { channel: request.channelName } : {}) });
       const choice: ReleaseChoice = chooseRelease(fetched, {
         current: appVersion,
         ...(request.version !== undefined ? { version: request.version } : {}),
@@ -210,7 +213,8 @@ export function createUpdateService(deps: {
       let outcome: UpdateOutcome | undefined;
       const params = { channel: request.channel, ...(request.version ? { version: request.version } : {}), ...(request.allowDowngrade ? { allowDowngrade: true } : {}) };
       const { id, done } = runner.start({ appId: 'updates', action: 'update', ...starter, params, locks: [maintenanceLock, 'update'] }, async (job) => {
-        outcome = await runUpdate(job, { db, system, layout, journal, snapshots, runningVersion: appVersion, restart: restartDaemon, trial, badAfter, marginBytes, language: starter.language }, request);
+        const keys = options.keys ? { keys: await options.keys() } : {};
+        outcome = await runUpdate(job, { db, system, layout, journal, snapshots, runningVersion: appVersion, restart: restartDaemon, trial, badAfter, marginBytes, language: starter.language, ...keys }, request);
       });
       return { id, done, outcome: done.then(() => outcome) };
     },

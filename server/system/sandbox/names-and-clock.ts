@@ -16,6 +16,14 @@ export const timedatectl: ProgramSimulation = (args, state) => {
     state.timezone = value;
     return ok();
   }
-  if (verb === 'show') return ok(`Timezone=${state.timezone ?? 'Etc/UTC'}\n`);
+  if (verb === 'show') {
+    // `show -p NTPSynchronized --value`: the pretend host's clock is synchronized unless a test says otherwise (extra.ntpSynchronized = false).
+    const property = args[args.indexOf('-p') + 1];
+    if (args.includes('-p') && property === 'NTPSynchronized') {
+      const synced = state.extra.ntpSynchronized === false ? 'no' : 'yes';
+      return ok(args.includes('--value') ? `${synced}\n` : `NTPSynchronized=${synced}\n`);
+    }
+    return ok(`Timezone=${state.timezone ?? 'Etc/UTC'}\n`);
+  }
   return fail(1, `timedatectl (sandbox): unsupported command ${verb ?? ''}`);
 };
