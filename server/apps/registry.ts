@@ -14,6 +14,7 @@ import storageAutomount from './system/storage-automount.js';
 import datadir from './system/datadir.js';
 import panelAccess from './security/panel-access.js';
 import ssh from './security/ssh.js';
+import updates from './updates/updates.js';
 
 /**
  * Every config app, in the order the menu lists them within a category. Adding an
@@ -36,4 +37,5 @@ export const allApps: readonly AnyAppDefinition[] = [
   storageAutomount,
   datadir,
   power,
+  updates,
 ];
