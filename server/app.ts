@@ -24,6 +24,7 @@ import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
 import openapiRoutes from './routes/openapi.js';
 import systemRoutes from './routes/system.js';
+import storageRoutes from './routes/storage.js';
 
 export interface AppOptions {
   /** Serve HTTPS with this key and certificate; plain HTTP without. */
@@ -115,6 +116,7 @@ export async function buildApp(appliance: Appliance, options: AppOptions = {}): 
   await app.register(backupRoutes, { appliance });
   await app.register(snapshotRoutes, { appliance });
   await app.register(metricsRoutes, { appliance });
+  await app.register(storageRoutes, { appliance });
   await app.register(openapiRoutes);
   await registerPanel(app, options.panelDir ?? defaultPanelDir);
 
