@@ -83,7 +83,8 @@ function printCheck(ctx: CliContext, check: CheckRecord, overview: UpdateOvervie
   const lng = language(ctx);
   const out = (text: string) => ctx.stdout(text + '\n');
   out(t('updates:cli.current', { version: check.current }));
-  out(check.channel.url ? t('updates:cli.channel', { channel: check.channel.kind, url: check.channel.url, at: when(check.at) }) : t('updates:cli.channelNone', { channel: check.channel.kind }));
+  const channel = t(`app-updates:params.channel.options.${check.channel.kind}`);
+  out(check.channel.url ? t('updates:cli.channel', { channel, url: check.channel.url, at: when(check.at) }) : t('updates:cli.channelNone', { channel }));
   if (check.error) return;
   if (check.available) {
     out(t(check.available.intermediate ? 'updates:cli.availableStep' : 'updates:cli.available', { version: check.available.version, date: when(check.available.publishedAt), size: formatBytes(check.available.size), latest: check.latest?.version ?? '' }));
