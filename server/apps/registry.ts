@@ -8,6 +8,7 @@ import configExport from './backups/config-export.js';
 import configImport from './backups/config-import.js';
 import swapfile from './system/swapfile.js';
 import zram from './system/zram.js';
+import logsInRam from './system/logs-in-ram.js';
 import power from './system/power.js';
 import storageFormat from './system/storage-format.js';
 import storageAutomount from './system/storage-automount.js';
@@ -33,6 +34,7 @@ export const allApps: readonly AnyAppDefinition[] = [
   ssh,
   swapfile,
   zram,
+  logsInRam,
   storageFormat,
   storageAutomount,
   datadir,

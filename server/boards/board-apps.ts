@@ -5,12 +5,13 @@ import type { BoardProfile } from './types.js';
 
 /**
  * The board's recommended settings for the apps that have them: the swap file's
- * size and place, zram's share of RAM and compressor. (Logs in RAM has no app yet.)
+ * size and place, zram's share of RAM and compressor, logs in RAM or not.
  */
 export function boardDefaultsFor(appId: string, profile: BoardProfile): Record<string, unknown> | undefined {
-  const { swap, zram } = profile.defaults;
+  const { swap, zram, logsInRam } = profile.defaults;
   if (appId === 'swapfile') return swap ? { enabled: true, path: swap.path, sizeMiB: swap.sizeMiB } : { enabled: false };
   if (appId === 'zram') return { enabled: zram.enabled, percentOfRam: zram.percentOfRam, algorithm: zram.algorithm };
+  if (appId === 'logs-in-ram') return { enabled: logsInRam };
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { lsblk, mkfs, mount, sfdisk, umount, wipefs } from './block-devices.js';
 import { chpasswd, getent, gpasswd, groupadd, id, passwd, useradd, userdel, usermod } from './accounts.js';
 import { hostnamectl, timedatectl } from './names-and-clock.js';
+import { findmnt, withPretendMounts, withPretendUnmounts } from './mounts.js';
 import { ok, type ProgramSimulation } from './simulation.js';
 import { mkswap, swapoff, swapon } from './swap.js';
 import { systemctl } from './systemctl.js';
@@ -30,8 +31,10 @@ const simulations: Record<string, ProgramSimulation> = {
   lsblk,
   sfdisk,
   wipefs,
-  mount,
-  umount,
+  // A tmpfs or a bind mount is the pretend host's too (mounts.ts); drives are block-devices.ts's.
+  mount: withPretendMounts(mount),
+  umount: withPretendUnmounts(umount),
+  findmnt,
   // The kernel learns the new partitions at once in the pretend host; udev has nothing to wait for.
   partx: () => ok(),
   udevadm: () => ok(),
