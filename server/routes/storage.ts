@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Appliance } from '../appliance.js';
 import { errorResponses } from '../schemas/api.js';
-import { StorageOverview, storageOverview } from '../storage/overview.js';
+import { storageOverview } from '../storage/overview.js';
+import { StorageOverview } from '../storage/schema.js';
 
 /**
  * The drives the box sees, where the data folder is and what is mounted at every start.

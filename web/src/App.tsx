@@ -27,6 +27,7 @@ const AppsPage = lazy(() => loadAppsSection().then((module) => ({ default: modul
 const AppPage = lazy(() => loadAppsSection().then((module) => ({ default: module.AppPage })));
 const NotificationsPage = lazy(() => import('./pages/NotificationsPage').then((module) => ({ default: module.NotificationsPage })));
 const BackupsPage = lazy(() => import('./pages/BackupsPage').then((module) => ({ default: module.BackupsPage })));
+const StoragePage = lazy(() => import('./pages/StoragePage').then((module) => ({ default: module.StoragePage })));
 
 /** Pages nobody should be sent back to after logging in. */
 const entryPages = new Set(['/activate', '/login']);
@@ -162,6 +163,7 @@ export function App() {
               <Route path="/apps" component={AppsPage} />
               <Route path="/apps/:id">{(params) => <AppPage key={params.id} id={params.id} />}</Route>
               <Route path="/backups" component={BackupsPage} />
+              <Route path="/storage" component={StoragePage} />
               <Route path="/updates" component={UpdatesPage} />
               <Route path="/settings" component={SettingsPage} />
               <Route path="/notifications" component={NotificationsPage} />

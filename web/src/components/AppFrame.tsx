@@ -44,6 +44,7 @@ export function AppFrame({ username, onLogout, children }: Props) {
     { href: '/', label: t('panel:nav.dashboard'), icon: <DashboardIcon /> },
     { href: '/apps', label: t('panel:nav.apps'), icon: <AppsIcon /> },
     { href: '/backups', label: t('panel:nav.backups'), icon: <BackupsIcon /> },
+    { href: '/storage', label: t('panel:nav.storage'), icon: <StorageIcon /> },
     { href: '/updates', label: t('panel:nav.updates'), icon: <UpdatesIcon /> },
     { href: '/settings', label: t('panel:nav.settings'), icon: <SettingsIcon /> },
   ];
@@ -168,6 +169,13 @@ const BackupsIcon = () => (
   <Icon>
     <ellipse cx="12" cy="6" rx="8" ry="3" />
     <path d="M4 6v6c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12v6c0 1.7 3.6 3 8 3s8-1.3 8-3v-6" />
+  </Icon>
+);
+const StorageIcon = () => (
+  <Icon>
+    <rect x="3" y="5" width="18" height="6" rx="1.5" />
+    <rect x="3" y="13" width="18" height="6" rx="1.5" />
+    <path d="M7 8h.01M7 16h.01" />
   </Icon>
 );
 const UpdatesIcon = () => (
