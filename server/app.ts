@@ -19,6 +19,7 @@ import watchdogRoutes from './routes/watchdog.js';
 import notificationRoutes from './routes/notifications.js';
 import backupRoutes from './routes/backups.js';
 import snapshotRoutes from './routes/snapshots.js';
+import updateRoutes from './routes/updates.js';
 import metricsRoutes from './routes/metrics.js';
 import authRoutes from './routes/auth.js';
 import healthRoutes from './routes/health.js';
@@ -115,6 +116,7 @@ export async function buildApp(appliance: Appliance, options: AppOptions = {}): 
   await app.register(notificationRoutes, { appliance });
   await app.register(backupRoutes, { appliance });
   await app.register(snapshotRoutes, { appliance });
+  await app.register(updateRoutes, { appliance });
   await app.register(metricsRoutes, { appliance });
   await app.register(storageRoutes, { appliance });
   await app.register(openapiRoutes);

@@ -469,6 +469,7 @@ export function createAutoUpdate(deps: AutoUpdateDeps) {
       cohort: facts.cohort,
       clockSynced: facts.clockSynced,
       lastSafePointAt: facts.lastSafePointAt,
+      snapshotFirst: configured.policy.requireFreshBackup && unattendedBlocker(configured.policy, facts)?.reason === 'no-fresh-backup',
       window: schedule.window,
       nextRunAt: task('auto-update')?.nextRunAt ?? null,
       nextCheckAt: task('update-check')?.nextRunAt ?? null,
