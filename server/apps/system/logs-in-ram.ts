@@ -223,7 +223,7 @@ interface Observed {
   enabled: boolean;
   timerEnabled: boolean;
   /** What findmnt says is mounted on /var/log, if anything. */
-  logMount?: { fstype: string; source: string };
+  logMount?: Mounted;
   /** /var/log is Hearth's tmpfs now. */
   inRam: boolean;
 }
@@ -231,12 +231,25 @@ interface Observed {
 const unitFile = (system: System, unit: string) => system.paths.systemFile(`${unitDir}/${unit}`);
 const rooted = (system: System): At => (boxPath) => system.paths.systemFile(boxPath);
 
-/** `findmnt -n -r -o FSTYPE,SOURCE PATH`: what is mounted exactly there (nothing when it is a plain directory). */
-async function mountedAt(system: System, boxPath: string): Promise<{ fstype: string; source: string } | undefined> {
-  const result = await system.run(['findmnt', '-n', '-r', '-o', 'FSTYPE,SOURCE', system.paths.systemFile(boxPath)]);
+interface Mounted {
+  fstype: string;
+  source: string;
+  /** A tmpfs's size, from its options (the kernel says size=51200k). */
+  sizeMiB?: number;
+}
+
+const unescape = (raw: string) => raw.replace(/\\x([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+/** `findmnt -n -r -o FSTYPE,SOURCE,OPTIONS PATH`: what is mounted exactly there (nothing when it is a plain directory). */
+async function mountedAt(system: System, boxPath: string): Promise<Mounted | undefined> {
+  const result = await system.run(['findmnt', '-n', '-r', '-o', 'FSTYPE,SOURCE,OPTIONS', system.paths.systemFile(boxPath)]);
   if (result.code !== 0) return undefined;
-  const [fstype = '', source = ''] = (result.stdout.trim().split('\n').at(-1) ?? '').split(' ');
-  return fstype ? { fstype, source: source.replace(/\\x([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) } : undefined;
+  // Several mounts stacked on one place: findmnt lists them all, the one in effect last.
+  const [fstype = '', source = '', options = ''] = (result.stdout.trim().split('\n').at(-1) ?? '').split(' ').map(unescape);
+  if (!fstype) return undefined;
+  const size = /(?:^|,)size=(\d+)([kKmMgG])(?:,|$)/.exec(options);
+  const sizeMiB = size ? Math.round(Number(size[1]) * { k: 1 / 1024, m: 1, g: 1024 }[size[2]!.toLowerCase() as 'k' | 'm' | 'g']) : undefined;
+  return { fstype, source, ...(sizeMiB !== undefined ? { sizeMiB } : {}) };
 }
 
 async function isEnabled(system: System, unit: string): Promise<boolean> {
@@ -375,7 +388,7 @@ async function switchOn(params: Params, job: JobContext, env: AppEnvironment) {
   if (!before.timerEnabled) await job.run(['systemctl', 'enable', '--now', syncTimer]);
 
   if (before.inRam) {
-    if (unitSize(before.main) !== params.sizeMiB) {
+    if ((before.logMount?.sizeMiB ?? unitSize(before.main)) !== params.sizeMiB) {
       // A tmpfs changes size in place, its files kept; check() made sure they fit in half of it.
       job.info(job.t('app-logs-in-ram:log.resizing', { size: params.sizeMiB }));
       await job.run(['mount', '-o', `remount,size=${params.sizeMiB}M`, system.paths.systemFile(logDir)]);
@@ -467,7 +480,8 @@ export default defineApp({
     const details: Array<{ label: string; value: string }> = [];
     const used = Math.ceil((await logsBytes(system)) / MiB);
     const size = unitSize(now.main);
-    details.push(now.inRam ? { label: 'app-logs-in-ram:details.inRam', value: `${used} / ${size ?? '?'} MiB` } : { label: 'app-logs-in-ram:details.onDisk', value: `${used} MiB` });
+    const live = now.logMount?.sizeMiB ?? size;
+    details.push(now.inRam ? { label: 'app-logs-in-ram:details.inRam', value: `${used} / ${live ?? '?'} MiB` } : { label: 'app-logs-in-ram:details.onDisk', value: `${used} MiB` });
     if (now.inRam) details.push({ label: 'app-logs-in-ram:details.diskCopy', value: diskDir });
     if (now.enabled && !now.inRam) details.push({ label: 'app-logs-in-ram:details.nextRestart', value: `${logDir} → RAM (tmpfs)` });
     if (!now.enabled && now.inRam) details.push({ label: 'app-logs-in-ram:details.nextRestart', value: `${logDir} → ${diskDir}` });
