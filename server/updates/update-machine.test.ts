@@ -65,17 +65,22 @@ function box(mounts: Record<string, string> = {}): Box | undefined {
   return { root, appliance, layout, journal: journal as typeof store, written, restarts: 0, channelDir: path.join(root, '..', `${path.basename(root)}-channel`), key: testKey() };
 }
 
-/** Publishes 2.0.0 (a bundle with `extra` entries) in the box's channel and serves it; returns the manifest URL. */
-async function publish(b: Box, options: { migrationFails?: boolean; padding?: number; unpackedSize?: number; sha256?: string; beforeBundle?: () => void } = {}) {
+/** Publishes 2.0.0 (or `versions`: bundles with `extra` entries) in the box's channel and serves it; returns the manifest URL. */
+async function publish(b: Box, options: { versions?: string[]; migrationFails?: boolean; padding?: number; unpackedSize?: number; sha256?: string; beforeBundle?: () => void } = {}) {
   const extra: TarEntry[] = [{ name: 'dist/server/updates/launcher-tool.js', content: migrationTool(options.migrationFails ?? false) }];
   // Random bytes: a padding gzip cannot shrink, so the bundle's size is real.
   if (options.padding) extra.push({ name: 'padding.bin', content: randomBytes(options.padding) });
-  const file = path.join(b.channelDir, `hearth-2.0.0-${process.arch}.tar.gz`);
-  const bundle = await writeTestBundle(file, '2.0.0', { extra });
-  const listed = release('2.0.0', {
-    bundles: { [process.arch]: { url: path.basename(file), size: bundle.size, sha256: options.sha256 ?? bundle.sha256, unpackedSize: options.unpackedSize ?? (options.padding ?? 0) + 64 * 1024 } },
-  });
-  await writeManifest(b.channelDir, manifest([listed]), [b.key.privateKey]);
+  const listed = [];
+  for (const version of options.versions ?? ['2.0.0']) {
+    const file = path.join(b.channelDir, `hearth-${version}-${process.arch}.tar.gz`);
+    const bundle = await writeTestBundle(file, version, { extra });
+    listed.push(
+      release(version, {
+        bundles: { [process.arch]: { url: path.basename(file), size: bundle.size, sha256: options.sha256 ?? bundle.sha256, unpackedSize: options.unpackedSize ?? (options.padding ?? 0) + 64 * 1024 } },
+      }),
+    );
+  }
+  await writeManifest(b.channelDir, manifest(listed), [b.key.privateKey]);
   const server = await serveDirectory(b.channelDir, options.beforeBundle ? { beforeBundle: options.beforeBundle } : {});
   closers.push(server.close);
   return server.url('manifest.json');
@@ -205,6 +210,19 @@ describe('the update machine', () => {
     expect(result.code).toBe('HEARTH_ERR_UPDATE_RELEASE_BAD');
     expect(result.params).toEqual({ version: '2.0.0', failures: 3 });
     await expectUntouched(b);
+    // Asked for by name: refused all the same.
+    expect((await update(b, { channel: url, version: '2.0.0' })).code).toBe('HEARTH_ERR_UPDATE_RELEASE_BAD');
+  });
+
+  it('passes over a release that keeps failing for the newest one that does not', async () => {
+    const b = box()!;
+    const url = await publish(b, { versions: ['1.5.0', '2.0.0'] });
+    for (const id of ['a', 'b', 'c']) {
+      await b.journal.record({ id, from: '1.0.0', to: '2.0.0', result: 'rolled-back', phase: 'health', error: null, detail: null, log: null, snapshotId: null, startedAt: '', endedAt: '', notified: true });
+    }
+    const result = await update(b, { channel: url });
+    expect(result.outcome).toEqual({ kind: 'restarting', from: '1.0.0', to: '1.5.0' });
+    expect(current(b)).toBe('releases/1.5.0');
   });
 
   it('refuses to begin while another update runs, and cleans up one whose updater died', async () => {

@@ -90,6 +90,9 @@ export type UpdateOutcome =
   /** Switched, but no daemon runs under the launcher: the next start of the service finishes it. */
   | { kind: 'restart-pending'; from: string; to: string };
 
+/** chooseRelease's held-back reason for a release that failed too often here. */
+export const heldBadReason = 'failed-before';
+
 /** A hash of the staged file, as the verify phase's record that the bytes on disk are the signed ones. */
 async function sha256Of(system: System, file: string): Promise<{ sha256: string; size: number }> {
   const { stream, size } = await system.openReadStream(file);
@@ -190,15 +193,23 @@ export async function runUpdate(job: JobContext, deps: UpdateMachineDeps, reques
     await enter('check');
     job.info(t('updates:log.checking', { channel: request.channel, current: from }));
     const fetched = await fetchManifest(request.channel, { ...(deps.keys ? { keys: deps.keys } : {}), ...(request.channelName ? { channel: request.channelName } : {}) });
+    // A release that already failed K times on this box is held back: a newer one (or an
+    // older one still newer than the running release) may be taken instead.
+    const history = await deps.journal.history();
+    const failuresOf = (version: string) => releaseFailures(history, version);
+    const badRelease = (version: string) => new HearthError('HEARTH_ERR_UPDATE_RELEASE_BAD', { version, failures: failuresOf(version) });
     const choice = chooseRelease(fetched, {
       current: from,
       ...(request.version !== undefined ? { version: request.version } : {}),
       ...(request.allowDowngrade ? { allowDowngrade: true } : {}),
       ...(request.allowBreaking ? { allowBreaking: true } : {}),
+      hold: (release) => (failuresOf(release.version) >= deps.badAfter ? heldBadReason : undefined),
     });
     if (choice.kind === 'none') {
       const refusal = choiceError(choice, { current: from, ...(request.version !== undefined ? { version: request.version } : {}) });
       if (refusal) throw refusal;
+      const bad = choice.heldBack.find((held) => held.reason === heldBadReason);
+      if (choice.reason === 'held-back' && bad && choice.heldBack.every((held) => held.reason === heldBadReason)) throw badRelease(bad.version);
       await deps.journal.remove();
       if (choice.reason === 'held-back') {
         job.info(t('updates:log.heldBack', { versions: choice.heldBack.map((h) => `${h.version} (${h.reason})`).join(', ') }));
@@ -209,8 +220,8 @@ export async function runUpdate(job: JobContext, deps: UpdateMachineDeps, reques
     }
     const bundle: ResolvedBundle = choice.bundle;
     const to = bundle.version;
-    const failures = releaseFailures(await deps.journal.history(), to);
-    if (failures >= deps.badAfter) throw new HearthError('HEARTH_ERR_UPDATE_RELEASE_BAD', { version: to, failures });
+    // Asked for by name (the policy's hold does not apply then): still not a release that keeps failing.
+    if (failuresOf(to) >= deps.badAfter) throw badRelease(to);
     journal.to = to;
     job.info(t('updates:log.chosen', { from, to, size: formatBytes(bundle.size) }));
     // Every byte this update will write, checked before the first one: the download (staging),

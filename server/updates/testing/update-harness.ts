@@ -184,8 +184,11 @@ export function currentOf(root: string): string | undefined {
   }
 }
 
+/** The releases a box has (not what the launcher set aside for deletion, nor partial unpacks: dot-names). */
 export function releasesOf(root: string): string[] {
-  return readdirSync(path.join(root, 'opt/hearth/releases')).sort();
+  return readdirSync(path.join(root, 'opt/hearth/releases'))
+    .filter((name) => !name.startsWith('.'))
+    .sort();
 }
 
 export function journalOf(root: string): Record<string, unknown> | undefined {
