@@ -69,6 +69,24 @@ describe('datadir app in the sandbox', () => {
     expect(await box.refused('storage-automount', { drives: '' })).toEqual([{ param: 'drives', key: 'app-storage-automount:errors.holdsData' }]);
   });
 
+  it('is followed by backups and restore: the files are backed up from the drive and restored onto it', async () => {
+    const { box, paths, at } = sandboxBox();
+    await box.run('storage-automount', { drives: photos });
+    await box.run('datadir', { target: '/media/photos/hearth-data' });
+    const starter = { startedBy: 'cli:test', language: 'en' };
+    const onDrive = await snapshotTree(at('media/photos/hearth-data'), { ignoreDirectoryTimes: true });
+    expect((await box.appliance.backups.create({ data: true }, starter).done).status).toBe('succeeded');
+    writeFileSync(at('media/photos/hearth-data/docs/letter.txt'), 'changed since\n');
+    const [archive] = await box.appliance.backups.list();
+    expect(archive!.data).toBe(true);
+    const job = await box.appliance.backups.restore(path.join(paths.backupsDir, archive!.name), {}, starter).done;
+    expect(job.status).toBe('succeeded');
+    // Restored where the data lives, through the link, which stays.
+    expect(readlinkSync(paths.dataLink)).toBe('../media/photos/hearth-data');
+    expect(await snapshotTree(at('media/photos/hearth-data'), { ignoreDirectoryTimes: true })).toEqual(onDrive);
+    expect(readdirSync(at('srv')).filter((name) => !name.startsWith('hearth.before-move-'))).toEqual(['hearth']);
+  }, 120_000);
+
   it('deletes the old copy only when asked and confirmed, never the data in use', async () => {
     const { box, paths, at } = sandboxBox();
     await box.run('storage-automount', { drives: photos });
