@@ -15,6 +15,18 @@ const JobParams = Type.Object({ id: number() });
 const jobsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (app, { appliance }) => {
   const { jobs, runner } = appliance;
   const reap = () => runner.reapInterrupted();
+  // A daemon that stops or restarts (a snapshot rollback) ends its live streams first: their loops read the
+  // database, which closes right after, and an open stream would otherwise hold the server's close.
+  const streams = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.abort();
+  });
+  const openStream = () => {
+    const controller = new AbortController();
+    streams.add(controller);
+    controller.signal.addEventListener('abort', () => streams.delete(controller), { once: true });
+    return controller;
+  };
 
   function findJob(id: number) {
     const job = jobs.get(id);
@@ -44,7 +56,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (a
     { sse: true, schema: { summary: 'Server-Sent Events: a "job" event whenever a job starts or ends, from any process', response: { 200: Type.Any(), ...errorResponses } } },
     async (request, reply) => {
       if (!reply.sse) throw new HearthError('HEARTH_ERR_VALIDATION', { field: 'accept' });
-      const controller = new AbortController();
+      const controller = openStream();
       reply.sse.keepAlive();
       reply.sse.onClose(() => controller.abort());
       // Headers now, not with the first event: the browser's EventSource opens on them.
@@ -52,6 +64,8 @@ const jobsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (a
       for await (const job of watchJobs(jobs, { signal: controller.signal, reap })) {
         await reply.sse.send({ event: 'job', data: summarizeJob(job, request.t) });
       }
+      controller.abort();
+      reply.sse.close();
     },
   );
 
@@ -82,7 +96,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (a
       const lastEventId = reply.sse?.lastEventId;
       const after = lastEventId && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : Number(request.query.after ?? 0);
       if (!reply.sse) return { ...summarizeJob(job, request.t), lines: jobs.linesAfter(job.id, after) };
-      const controller = new AbortController();
+      const controller = openStream();
       reply.sse.keepAlive();
       reply.sse.onClose(() => controller.abort());
       reply.sse.sendHeaders();
@@ -91,6 +105,7 @@ const jobsRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (a
         else if (event.type === 'progress') await reply.sse.send({ event: 'progress', data: event.progress });
         else await reply.sse.send({ event: 'end', data: summarizeJob(event.job, request.t) });
       }
+      controller.abort();
       reply.sse.close();
     },
   );

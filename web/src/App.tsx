@@ -27,6 +27,7 @@ const AppsPage = lazy(() => loadAppsSection().then((module) => ({ default: modul
 const AppPage = lazy(() => loadAppsSection().then((module) => ({ default: module.AppPage })));
 const NotificationsPage = lazy(() => import('./pages/NotificationsPage').then((module) => ({ default: module.NotificationsPage })));
 const BackupsPage = lazy(() => import('./pages/BackupsPage').then((module) => ({ default: module.BackupsPage })));
+const SnapshotsPage = lazy(() => import('./pages/SnapshotsPage').then((module) => ({ default: module.SnapshotsPage })));
 const StoragePage = lazy(() => import('./pages/StoragePage').then((module) => ({ default: module.StoragePage })));
 
 /** Pages nobody should be sent back to after logging in. */
@@ -163,6 +164,7 @@ export function App() {
               <Route path="/apps" component={AppsPage} />
               <Route path="/apps/:id">{(params) => <AppPage key={params.id} id={params.id} />}</Route>
               <Route path="/backups" component={BackupsPage} />
+              <Route path="/snapshots" component={SnapshotsPage} />
               <Route path="/storage" component={StoragePage} />
               <Route path="/updates" component={UpdatesPage} />
               <Route path="/settings" component={SettingsPage} />

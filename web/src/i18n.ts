@@ -4,10 +4,11 @@ import { initReactI18next } from 'react-i18next';
 import enBoards from '../../locales/en/boards.json';
 import enErrors from '../../locales/en/errors.json';
 import enPanel from '../../locales/en/panel.json';
+import enSnapshots from '../../locales/en/snapshots.json';
 import { fallbackLanguage, supportedLanguageCodes, supportedLanguageFor } from './languages';
 
 /** The panel's own strings, the API's error codes (translated here, not taken from the server's message), and the board card's. */
-export const namespaces = ['panel', 'errors', 'boards'] as const;
+export const namespaces = ['panel', 'errors', 'boards', 'snapshots'] as const;
 
 export const languageStorageKey = 'hearth.language';
 
@@ -15,7 +16,7 @@ export const languageStorageKey = 'hearth.language';
  * Every language but English is a separate chunk, fetched when it is chosen: the
  * initial download stays small. Only the namespaces the panel uses are matched.
  */
-const lazyCatalogs = import.meta.glob<ResourceKey>(['../../locales/*/panel.json', '../../locales/*/errors.json', '../../locales/*/boards.json', '!../../locales/en/*.json'], {
+const lazyCatalogs = import.meta.glob<ResourceKey>(['../../locales/*/panel.json', '../../locales/*/errors.json', '../../locales/*/boards.json', '../../locales/*/snapshots.json', '!../../locales/en/*.json'], {
   import: 'default',
 });
 
@@ -50,7 +51,7 @@ export function initI18n(): Promise<unknown> {
     .use(LanguageDetector)
     .use(initReactI18next)
     .init({
-      resources: { en: { panel: enPanel, errors: enErrors, boards: enBoards } },
+      resources: { en: { panel: enPanel, errors: enErrors, boards: enBoards, snapshots: enSnapshots } },
       partialBundledLanguages: true,
       ns: [...namespaces],
       defaultNS: 'panel',

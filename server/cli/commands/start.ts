@@ -11,6 +11,8 @@ export interface StartOptions {
   system?: string;
 }
 
+const restartGraceMs = 1_000;
+
 /** `hearth start` — what `npm start` and the systemd unit run. Returns once listening; the server keeps the process alive. */
 export async function startCommand(ctx: CliContext, options: StartOptions): Promise<number> {
   const https = resolveHttps(options);
@@ -32,7 +34,13 @@ export async function startCommand(ctx: CliContext, options: StartOptions): Prom
   function restart() {
     restarting ??= (async () => {
       daemon.app.log.info('restarting to swap in a staged snapshot rollback');
-      await daemon.stop();
+      const stopped = daemon.stop();
+      // The panel's live streams (job feeds) stay open as long as a browser shows them and would hold the
+      // close forever: after a moment for requests in flight, they are ended; the panel reconnects to the new start.
+      const { server } = daemon.app;
+      const cut = setTimeout(() => server.closeAllConnections(), restartGraceMs);
+      await stopped;
+      clearTimeout(cut);
       try {
         daemon = await startDaemon(daemonOptions);
       } catch (error) {

@@ -44,6 +44,7 @@ export function AppFrame({ username, onLogout, children }: Props) {
     { href: '/', label: t('panel:nav.dashboard'), icon: <DashboardIcon /> },
     { href: '/apps', label: t('panel:nav.apps'), icon: <AppsIcon /> },
     { href: '/backups', label: t('panel:nav.backups'), icon: <BackupsIcon /> },
+    { href: '/snapshots', label: t('snapshots:panel.nav'), icon: <SnapshotsIcon /> },
     { href: '/storage', label: t('panel:nav.storage'), icon: <StorageIcon /> },
     { href: '/updates', label: t('panel:nav.updates'), icon: <UpdatesIcon /> },
     { href: '/settings', label: t('panel:nav.settings'), icon: <SettingsIcon /> },
@@ -176,6 +177,13 @@ const StorageIcon = () => (
     <rect x="3" y="5" width="18" height="6" rx="1.5" />
     <rect x="3" y="13" width="18" height="6" rx="1.5" />
     <path d="M7 8h.01M7 16h.01" />
+  </Icon>
+);
+const SnapshotsIcon = () => (
+  <Icon>
+    <path d="M4 8a2 2 0 0 1 2-2h2l1.5-2h5L16 6h2a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2z" />
+    <path d="M12 10v3l2 1.5" />
+    <circle cx="12" cy="13" r="4" />
   </Icon>
 );
 const UpdatesIcon = () => (
