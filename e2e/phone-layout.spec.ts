@@ -74,10 +74,18 @@ test('on a phone the owner reaches every section through the menu', async ({ pag
     await expectNoHorizontalOverflow(page);
   });
 
-  const comingSoon = [
-    { name: en('panel:nav.updates'), path: '/updates', text: en('panel:updates.comingSoon') },
-    { name: en('panel:nav.settings'), path: '/settings', text: en('panel:settings.comingSoon') },
-  ];
+  await test.step('Updates fits the screen: the version, the checks, the history', async () => {
+    await menu.click();
+    await sections.getByRole('link', { name: en('panel:nav.updates') }).click();
+    await expect(page).toHaveURL(/\/updates$/);
+    await expect(page.getByRole('heading', { level: 1, name: en('panel:nav.updates') })).toBeVisible();
+    await expect(page.getByRole('button', { name: en('panel:updates.version.checkNow') })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 2, name: en('panel:updates.history.title') })).toBeVisible();
+    await expect(sections).toBeHidden();
+    await expectNoHorizontalOverflow(page);
+  });
+
+  const comingSoon = [{ name: en('panel:nav.settings'), path: '/settings', text: en('panel:settings.comingSoon') }];
   for (const section of comingSoon) {
     await test.step(`${section.name} says it is coming soon`, async () => {
       await menu.click();

@@ -8,6 +8,7 @@ import { JobSummary } from '../schemas/apps.js';
 import { StartUpdate, UpdatesOverview, type CheckInfo, type HistoryInfo } from '../schemas/updates.js';
 import { blockerText, type CheckRecord, type HeldBackRelease, type ReleaseSummary, type RunRecord, type UpdateOverview } from '../updates/auto-update.js';
 import type { HistoryEntry } from '../updates/journal.js';
+import type { UnattendedBlocker } from '../updates/policy.js';
 import { releaseNotes } from '../updates/releases.js';
 
 /*
@@ -19,6 +20,9 @@ import { releaseNotes } from '../updates/releases.js';
 
 type Problem = { code: string; params: Record<string, string | number> } | null;
 
+/** Times inside messages: the API cannot know the reader's zone, so UTC, said so ("2026-11-28 03:18 UTC"); the panel words them itself. */
+const utc = (iso: string) => (Number.isFinite(Date.parse(iso)) ? `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC` : iso);
+
 function describe(t: Translate, language: string, overview: UpdateOverview): UpdatesOverview {
   const problem = (error: Problem) => (error ? { code: error.code, message: t(`errors:${error.code}`, error.params) } : null);
   const notes = (release: ReleaseSummary) => releaseNotes({ ...release, cohorts: 'all', bundles: {} }, language) ?? '';
@@ -27,7 +31,7 @@ function describe(t: Translate, language: string, overview: UpdateOverview): Upd
     ...release(item),
     reason: item.reason,
     until: item.until,
-    message: t(`updates:heldBack.${item.reason}`, { version: item.version, until: item.until ?? '', defaultValue: `${item.version}: ${item.reason}` }),
+    message: t(`updates:heldBack.${item.reason}`, { version: item.version, until: item.until ? utc(item.until) : '', defaultValue: `${item.version}: ${item.reason}` }),
   });
   const check = (record: CheckRecord): CheckInfo => ({
     at: record.at,
@@ -40,7 +44,7 @@ function describe(t: Translate, language: string, overview: UpdateOverview): Upd
     unattended: { version: record.unattended.version, heldBack: record.unattended.heldBack.map(heldBack) },
   });
   const run = (record: RunRecord) => {
-    const blocker = record.blocker ? blockerText(record.blocker) : null;
+    const blocker = record.blocker ? blockerText(record.blocker, utc) : null;
     const reason = blocker ? t(blocker.key, blocker.params) : record.error ? t(`errors:${record.error.code}`, record.error.params) : '';
     return {
       at: record.at,
@@ -66,7 +70,7 @@ function describe(t: Translate, language: string, overview: UpdateOverview): Upd
     startedAt: entry.startedAt,
     endedAt: entry.endedAt,
   });
-  const blocker = overview.blocker ? blockerText(overview.blocker) : null;
+  const blocker = overview.blocker ? blockerText(overview.blocker, utc) : null;
   const progress = overview.inProgress;
   return {
     current: overview.current,
@@ -86,10 +90,24 @@ function describe(t: Translate, language: string, overview: UpdateOverview): Upd
     nextCheckAt: overview.nextCheckAt,
     lastCheck: overview.lastCheck ? check(overview.lastCheck) : null,
     lastRun: overview.lastRun ? run(overview.lastRun) : null,
-    blocker: overview.blocker && blocker ? { reason: overview.blocker.reason, message: t(blocker.key, blocker.params) } : null,
+    blocker: overview.blocker && blocker ? { reason: overview.blocker.reason, message: t(blocker.key, blocker.params), ...blockerFacts(overview.blocker) } : null,
     paused: overview.paused,
     history: overview.history.map(history),
   };
+}
+
+/** A blocker's version and time, for the panel to say in its own words and its reader's time zone. */
+function blockerFacts(blocker: UnattendedBlocker): { version: string | null; at: string | null } {
+  switch (blocker.reason) {
+    case 'paused-after-failure':
+      return { version: blocker.version, at: blocker.at };
+    case 'backup-failed':
+      return { version: null, at: blocker.at };
+    case 'no-fresh-backup':
+      return { version: null, at: blocker.since };
+    default:
+      return { version: null, at: null };
+  }
 }
 
 const updateRoutes: FastifyPluginAsyncTypebox<{ appliance: Appliance }> = async (app, { appliance }) => {

@@ -30,6 +30,10 @@ export const Blocker = Type.Object({
   /** clock-not-synced, paused-after-failure, backup-failed, no-fresh-backup */
   reason: Type.String(),
   message: Type.String(),
+  /** paused-after-failure: the release that failed. */
+  version: Nullable(Type.String()),
+  /** When it failed (paused-after-failure, backup-failed), or since when no safe point (no-fresh-backup). */
+  at: Nullable(Type.String()),
 });
 
 export const CheckInfo = Type.Object({

@@ -488,14 +488,14 @@ export type AutoUpdate = ReturnType<typeof createAutoUpdate>;
 export type UpdateOverview = Awaited<ReturnType<AutoUpdate['overview']>>;
 
 /** For messages: a blocker's text key and parameters (updates:policy.<reason>). */
-export function blockerText(blocker: UnattendedBlocker): { key: string; params: Record<string, string> } {
+export function blockerText(blocker: UnattendedBlocker, date: (iso: string) => string = (iso) => iso): { key: string; params: Record<string, string> } {
   switch (blocker.reason) {
     case 'paused-after-failure':
-      return { key: 'updates:policy.paused-after-failure', params: { version: blocker.version, at: blocker.at } };
+      return { key: 'updates:policy.paused-after-failure', params: { version: blocker.version, at: date(blocker.at) } };
     case 'backup-failed':
-      return { key: 'updates:policy.backup-failed', params: { at: blocker.at } };
+      return { key: 'updates:policy.backup-failed', params: { at: date(blocker.at) } };
     case 'no-fresh-backup':
-      return { key: 'updates:policy.no-fresh-backup', params: { since: blocker.since } };
+      return { key: 'updates:policy.no-fresh-backup', params: { since: date(blocker.since) } };
     default:
       return { key: `updates:policy.${blocker.reason}`, params: {} };
   }

@@ -12,7 +12,6 @@ import { ActivatePage } from './pages/ActivatePage';
 import { DashboardPage } from './pages/DashboardPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
-import { UpdatesPage } from './pages/SectionPages';
 import { SettingsPage } from './pages/SettingsPage';
 import { restoreSettled } from './restore-notice';
 
@@ -27,6 +26,7 @@ const AppsPage = lazy(() => loadAppsSection().then((module) => ({ default: modul
 const AppPage = lazy(() => loadAppsSection().then((module) => ({ default: module.AppPage })));
 const NotificationsPage = lazy(() => import('./pages/NotificationsPage').then((module) => ({ default: module.NotificationsPage })));
 const BackupsPage = lazy(() => import('./pages/BackupsPage').then((module) => ({ default: module.BackupsPage })));
+const UpdatesPage = lazy(() => import('./pages/UpdatesPage').then((module) => ({ default: module.UpdatesPage })));
 const SnapshotsPage = lazy(() => import('./pages/SnapshotsPage').then((module) => ({ default: module.SnapshotsPage })));
 const StoragePage = lazy(() => import('./pages/StoragePage').then((module) => ({ default: module.StoragePage })));
 

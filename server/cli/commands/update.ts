@@ -51,7 +51,7 @@ function heldBackText(ctx: CliContext, item: HeldBackRelease): string {
 
 function runText(ctx: CliContext, run: RunRecord): string {
   const { t } = ctx;
-  const reason = run.blocker ? t(blockerText(run.blocker).key, blockerText(run.blocker).params) : run.error ? t(`errors:${run.error.code}`, run.error.params) : '';
+  const reason = run.blocker ? t(blockerText(run.blocker, when).key, blockerText(run.blocker, when).params) : run.error ? t(`errors:${run.error.code}`, run.error.params) : '';
   return t(`updates:run.${run.outcome}`, { version: run.version ?? '', reason, current: '' });
 }
 
@@ -72,7 +72,7 @@ function checkJson(ctx: CliContext, check: CheckRecord, overview: UpdateOverview
       heldBack: check.unattended.heldBack.map((item) => ({ version: item.version, reason: item.reason, until: item.until, message: heldBackText(ctx, item) })),
     },
     autoUpdate: overview.autoUpdate,
-    blocker: overview.blocker ? { ...overview.blocker, message: t(blockerText(overview.blocker).key, blockerText(overview.blocker).params) } : null,
+    blocker: overview.blocker ? { ...overview.blocker, message: t(blockerText(overview.blocker, when).key, blockerText(overview.blocker, when).params) } : null,
     paused: overview.paused,
     lastRun: overview.lastRun ? { ...overview.lastRun, message: runText(ctx, overview.lastRun) } : null,
   };
@@ -98,7 +98,7 @@ function printCheck(ctx: CliContext, check: CheckRecord, overview: UpdateOvervie
     for (const item of check.unattended.heldBack) out(`  ${heldBackText(ctx, item)}`);
   }
   if (!overview.autoUpdate) out(t('updates:cli.autoOff'));
-  else if (overview.blocker) out(t('updates:cli.notNow', { reason: t(blockerText(overview.blocker).key, blockerText(overview.blocker).params) }));
+  else if (overview.blocker) out(t('updates:cli.notNow', { reason: t(blockerText(overview.blocker, when).key, blockerText(overview.blocker, when).params) }));
   else if (check.unattended.version) out(t('updates:cli.willInstall', { version: check.unattended.version, at: overview.nextRunAt ? when(overview.nextRunAt) : '—' }));
   if (overview.lastRun) out(t('updates:cli.lastRun', { at: when(overview.lastRun.at), what: runText(ctx, overview.lastRun) }));
 }

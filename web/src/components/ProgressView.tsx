@@ -5,7 +5,7 @@ import { amountText, secondsLeft, timeLeftText } from '../progress';
 interface Props {
   /** What the bar measures, for screen readers ("Progress of run #12"). */
   label: string;
-  /** scan, write, verify, extract (a job's), or upload. */
+  /** scan, write, verify, extract, download, unpack … (a job's, named in panel:progress.phase), or upload. */
   phase: string;
   done: number;
   total: number;
@@ -16,8 +16,6 @@ interface Props {
   running: boolean;
 }
 
-const knownPhases = new Set(['scan', 'write', 'verify', 'extract', 'upload']);
-
 /**
  * How far a long operation is: its phase and percentage, a bar, what is done of the
  * total, and — while it runs — the throughput and the time left.
@@ -26,7 +24,8 @@ export function ProgressView({ label, phase, done, total, unit, rate, running }:
   const { t, i18n } = useTranslation();
   const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : running ? 0 : 1;
   const percent = new Intl.NumberFormat(i18n.resolvedLanguage, { style: 'percent', maximumFractionDigits: 0 }).format(Math.floor(fraction * 100) / 100);
-  const phaseText = knownPhases.has(phase) ? t(`panel:progress.phase.${phase}`) : phase;
+  // Every phase named in panel:progress.phase (backups, restores, updates …); an unknown one as it came.
+  const phaseText = i18n.exists(`panel:progress.phase.${phase}`) ? t(`panel:progress.phase.${phase}`) : phase;
   const amount = amountText(t, done, total, unit);
   const left = running ? secondsLeft(done, total, rate) : null;
   const figures = [
