@@ -4,7 +4,7 @@ import type { JobContext } from '../../jobs/job-context.js';
 import type { System } from '../../system/index.js';
 import { notInContainer } from '../availability.js';
 import { param } from '../params.js';
-import { defineApp, type AppEnvironment, type AppParams } from '../types.js';
+import { defineApp, type AppParams } from '../types.js';
 
 /*
  * Logs in RAM, as DietPi-RAMlog, Armbian's armbian-ramlog and log2ram do it, done so that
@@ -36,6 +36,8 @@ const unitDir = '/etc/systemd/system';
 export const journaldDropIn = '/etc/systemd/journald.conf.d/hearth-logs-in-ram.conf';
 
 export const minSizeMiB = 16;
+// DietPi's and log2ram's size: a few days of a quiet box's logs, with room to grow.
+const defaultSizeMiB = 50;
 export const maxSizeMiB = 4096;
 export const minJournalMiB = 8;
 export const maxJournalMiB = 1024;
@@ -312,14 +314,15 @@ export async function logsBytes(system: System): Promise<number> {
 
 const fieldError = (param: keyof Params, key: string, params: Record<string, string | number>): FieldError => ({ param, key: `app-logs-in-ram:errors.${key}`, params });
 
-/** What is checked before anything changes, by validate() and again by apply() (an import meets another box). */
-async function check(params: Params, { system }: Pick<AppEnvironment, 'system'>): Promise<FieldError[]> {
-  if (!params.enabled) {
-    // Switching off writes the logs back first: that needs the disk's copy in reach.
-    const now = await mountedAt(system, logDir);
-    if (now?.fstype === 'tmpfs' && now.source === tmpfsName && !(await mountedAt(system, diskDir))) return [fieldError('enabled', 'noDiskCopy', { dir: diskDir })];
-    return [];
-  }
+/** Switching off writes the logs back first: that needs the disk's copy in reach. */
+async function checkOff(system: System): Promise<FieldError[]> {
+  const now = await mountedAt(system, logDir);
+  if (now?.fstype === 'tmpfs' && now.source === tmpfsName && !(await mountedAt(system, diskDir))) return [fieldError('enabled', 'noDiskCopy', { dir: diskDir })];
+  return [];
+}
+
+/** The sizes: a share of the memory at most, and room for the logs there are. */
+async function checkOn(params: Params, system: System): Promise<FieldError[]> {
   const total = await memoryBytes(system);
   const limit = Math.floor(total / memoryShare / MiB);
   if (params.sizeMiB + params.journalMiB > limit) {
@@ -330,6 +333,15 @@ async function check(params: Params, { system }: Pick<AppEnvironment, 'system'>)
     return [fieldError('sizeMiB', 'logsTooBig', { used: Math.ceil(used / MiB), size: params.sizeMiB, needed: Math.ceil((used * headroom) / MiB) })];
   }
   return [];
+}
+
+/** What is checked before anything changes, by validate() and again by apply() (an import meets another box). */
+function check(params: Params, system: System): Promise<FieldError[]> {
+  return params.enabled ? checkOn(params, system) : checkOff(system);
+}
+
+function refuse(errors: FieldError[]): void {
+  if (errors.length) throw new HearthError('HEARTH_ERR_APP_PARAMS_INVALID', { app: 'logs-in-ram' }, { fields: errors });
 }
 
 const aptEnv = { DEBIAN_FRONTEND: 'noninteractive' };
@@ -368,10 +380,9 @@ async function writeBack(job: JobContext) {
   if (result.code !== 0 && result.code !== 24) throw new HearthError('HEARTH_ERR_PROGRAM_FAILED', { program: 'rsync', code: result.code ?? result.signal ?? 'signal' });
 }
 
-async function switchOn(params: Params, job: JobContext, env: AppEnvironment) {
+async function switchOn(params: Params, job: JobContext) {
   const { system } = job;
-  const errors = await check(params, env);
-  if (errors.length) throw new HearthError('HEARTH_ERR_APP_PARAMS_INVALID', { app: 'logs-in-ram' }, { fields: errors });
+  refuse(await checkOn(params, system));
   if ((await system.pathType(system.paths.systemFile('/usr/bin/rsync'))) === undefined) await installRsync(job);
   const before = await observe(system);
 
@@ -399,10 +410,9 @@ async function switchOn(params: Params, job: JobContext, env: AppEnvironment) {
   }
 }
 
-async function switchOff(job: JobContext, env: AppEnvironment) {
+async function switchOff(job: JobContext) {
   const { system } = job;
-  const errors = await check({ enabled: false, sizeMiB: minSizeMiB, journalMiB: minJournalMiB }, env);
-  if (errors.length) throw new HearthError('HEARTH_ERR_APP_PARAMS_INVALID', { app: 'logs-in-ram' }, { fields: errors });
+  refuse(await checkOff(system));
   const before = await observe(system);
   if (!before.main && !before.sync && !before.timer && before.dropIn === undefined && !before.enabled && !before.timerEnabled && !before.inRam) {
     job.info(job.t('app-logs-in-ram:log.alreadyOff'));
@@ -422,7 +432,7 @@ async function switchOff(job: JobContext, env: AppEnvironment) {
 
   if (before.inRam) {
     // The tmpfs stays until the restart; the unit's stop then writes back what came since, unmounts and goes.
-    await put(job, `${unitDir}/${mainUnit}`, before.main, mainUnitText(unitSize(before.main) ?? 50, true));
+    await put(job, `${unitDir}/${mainUnit}`, before.main, mainUnitText(unitSize(before.main) ?? defaultSizeMiB, true));
     await job.run(['systemctl', 'daemon-reload']);
     if ((await system.run(['systemctl', 'is-active', mainUnit])).code !== 0) job.info(job.t('app-logs-in-ram:log.notActive', { unit: mainUnit }));
     job.info(job.t('app-logs-in-ram:log.offAtRestart', { dir: diskDir }));
@@ -447,8 +457,7 @@ const otherTools: Array<{ files: string[]; reason: string }> = [
 
 const schema = Type.Object({
   enabled: param.boolean({ default: false }),
-  // DietPi's and log2ram's size: a few days of a quiet box's logs, with room to grow.
-  sizeMiB: param.integer({ default: 50, minimum: minSizeMiB, maximum: maxSizeMiB, unit: 'MiB' }),
+  sizeMiB: param.integer({ default: defaultSizeMiB, minimum: minSizeMiB, maximum: maxSizeMiB, unit: 'MiB' }),
   journalMiB: param.integer({ default: 32, minimum: minJournalMiB, maximum: maxJournalMiB, unit: 'MiB' }),
 });
 
@@ -456,6 +465,8 @@ export default defineApp({
   id: 'logs-in-ram',
   category: 'system',
   kind: 'configure',
+  // It may run apt-get (rsync): never at the same time as an update, which runs apt too, or a restore.
+  heavy: true,
   hasInfo: true,
   params: schema,
   async availability(env) {
@@ -496,9 +507,9 @@ export default defineApp({
     if (journal !== undefined) values.journalMiB = journal;
     return { active: now.inRam, values, details };
   },
-  validate: (params, env) => check(params, env),
-  async apply(params, job, env) {
-    if (params.enabled) await switchOn(params, job, env);
-    else await switchOff(job, env);
+  validate: (params, { system }) => check(params, system),
+  async apply(params, job) {
+    if (params.enabled) await switchOn(params, job);
+    else await switchOff(job);
   },
 });
