@@ -143,6 +143,25 @@ describe('storage-automount app in the sandbox', () => {
     );
   });
 
+  it('applied again by a restore, skips a drive this box does not have and keeps the data folder’s drive, instead of failing', async () => {
+    const { box, at } = sandboxBox();
+    await box.run('storage-automount', { drives: photos });
+    mkdirSync(at('media/photos/hearth-data'), { recursive: true });
+    mkdirSync(path.dirname(box.appliance.paths.dataLink), { recursive: true });
+    symlinkSync('../media/photos/hearth-data', box.appliance.paths.dataLink);
+    const other = 'b0e1d2c3-0000-4000-8000-1234567890ab';
+    // What apps/reapply.ts does with the restored settings: apply() without the form's checks.
+    const { id, done } = await box.appliance.runner.start(
+      { appId: 'storage-automount', action: 'apply', startedBy: 'cli:test', language: 'en', params: {}, locks: [] },
+      (job) => storageAutomount.apply!({ drives: other }, job, box.appliance.env),
+    );
+    expect((await done).status).toBe('succeeded');
+    const log = box.appliance.jobs.linesAfter(id, 0).map((line) => line.text);
+    expect(log).toContain(`The drive ${other} is not plugged in and was never mounted here: nothing to write for it now. Plug it in and apply again.`);
+    expect(log).toContain(`/media/photos (${photos}) holds the data folder: it stays mounted.`);
+    expect(box.file('etc/fstab')).toBe(`${preexisting}UUID=${photos} /media/photos ext4 ${options} 0 2\n`);
+  });
+
   it('refuses a file system it does not mount', async () => {
     const { box, at } = sandboxBox();
     await box.appliance.system.run(['umount', at('media/STICK')]);

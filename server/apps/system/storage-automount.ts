@@ -42,8 +42,22 @@ function mountArgv(system: System, mountPoint: string): string[] {
   return ['mount', '--fstab', paths.systemFile('etc/fstab'), ...(paths.root === '/' ? [] : ['--target-prefix', paths.root]), mountPoint];
 }
 
-async function examine(drives: string, system: System): Promise<FieldError[]> {
-  const refuse = (key: string, values: Record<string, string | number>) => [{ param: 'drives', key: `app-storage-automount:errors.${key}`, params: values }];
+interface Examined {
+  errors: FieldError[];
+  /** UUIDs of drives that are not plugged in and have no line yet: nothing to write for them now. */
+  unknown: string[];
+  /** Hearth's lines not asked for any more that hold the data folder: they stay. */
+  dataMounts: ManagedMount[];
+}
+
+/**
+ * The checks of the form. Two of them only warn when the settings are applied again by a
+ * restore (apply): a drive that is not plugged in on this box is skipped, and the drive of
+ * the data folder stays mounted — a restore must not fail, nor take the data away, over them.
+ */
+async function examine(drives: string, system: System): Promise<Examined> {
+  const result: Examined = { errors: [], unknown: [], dataMounts: [] };
+  const refuse = (key: string, values: Record<string, string | number>) => ({ ...result, errors: [{ param: 'drives', key: `app-storage-automount:errors.${key}`, params: values }] });
   const wanted = uuidsOf(drives);
   if (wanted.length > maxDrives) return refuse('tooMany', { max: maxDrives });
   const bad = wanted.find((uuid) => !uuidPattern.test(uuid));
@@ -54,7 +68,7 @@ async function examine(drives: string, system: System): Promise<FieldError[]> {
     const known = managed.some((m) => m.uuid.toLowerCase() === uuid.toLowerCase());
     // A drive that is not plugged in keeps its line if Hearth mounted it before; a new one must be here to be named.
     if (!found) {
-      if (!known) return refuse('unknownUuid', { uuid });
+      if (!known) result.unknown.push(uuid);
       continue;
     }
     if (found.disk.system) return refuse('systemDisk', { uuid, device: found.volume.path });
@@ -65,9 +79,19 @@ async function examine(drives: string, system: System): Promise<FieldError[]> {
   for (const entry of managed) {
     if (wanted.some((uuid) => uuid.toLowerCase() === entry.uuid.toLowerCase())) continue;
     if (data?.volume.uuid?.toLowerCase() === entry.uuid.toLowerCase() || isInside(system.paths.systemFile(entry.mountPoint), system.paths.dataDir)) {
-      return refuse('holdsData', { uuid: entry.uuid, path: entry.mountPoint });
+      result.dataMounts.push(entry);
     }
   }
+  return result;
+}
+
+/** What the form refuses: everything examine() found. */
+function formErrors(examined: Examined): FieldError[] {
+  if (examined.errors.length) return examined.errors;
+  const [unknown] = examined.unknown;
+  if (unknown) return [{ param: 'drives', key: 'app-storage-automount:errors.unknownUuid', params: { uuid: unknown } }];
+  const [data] = examined.dataMounts;
+  if (data) return [{ param: 'drives', key: 'app-storage-automount:errors.holdsData', params: { uuid: data.uuid, path: data.mountPoint } }];
   return [];
 }
 
@@ -87,9 +111,11 @@ async function unmountIfMounted(job: JobContext, real: string, shown: string, li
 async function apply(drives: string, job: JobContext) {
   const { system } = job;
   const { paths } = system;
-  const errors = await examine(drives, system);
-  if (errors.length) throw refused(job, errors);
-  const wanted = uuidsOf(drives);
+  const examined = await examine(drives, system);
+  if (examined.errors.length) throw refused(job, examined.errors);
+  for (const uuid of examined.unknown) job.info(job.t('app-storage-automount:log.notHere', { uuid }));
+  for (const entry of examined.dataMounts) job.info(job.t('app-storage-automount:log.keptForData', { uuid: entry.uuid, path: entry.mountPoint }));
+  const wanted = [...uuidsOf(drives).filter((uuid) => !examined.unknown.includes(uuid)), ...examined.dataMounts.map((entry) => entry.uuid)];
   const list = await listBlockDevices(system);
   const fstab = await readFstab(system);
   const keep = (entry: ManagedMount) => wanted.some((uuid) => uuid.toLowerCase() === entry.uuid.toLowerCase());
@@ -189,7 +215,7 @@ export default defineApp({
     return { active: managed.length > 0, values: { drives: managed.map((m) => m.uuid).join('\n') }, details };
   },
   async validate({ drives }, { system }) {
-    return examine(drives, system);
+    return formErrors(await examine(drives, system));
   },
   async apply({ drives }, job) {
     await apply(drives, job);
