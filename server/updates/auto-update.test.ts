@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Appliance } from '../appliance.js';
 import { appVersion } from '../paths.js';
 import { maintenanceWindow } from '../scheduler/window.js';
-import { tempRoot, testAppliance } from '../testing/temp-root.js';
+import { manualClock, tempRoot, testAppliance } from '../testing/temp-root.js';
 import { dailyCron, delaySpanMinutes, windowOpenedAt } from './auto-update.js';
 import { installAs, testChannel, type PublishedRelease, type TestChannel } from './testing/test-channel.js';
 
@@ -163,6 +163,35 @@ describe('unattended updates: what is not installed, and why', () => {
 });
 
 describe('when unattended updates run', () => {
+  it('the scheduler runs it in the window at the drawn time; the night’s scheduled snapshot is the safe point', async () => {
+    const root = tempRoot();
+    const channel = await testChannel(root, tempRoot());
+    await channel.publish([{ version: newer, hoursOld: 48 }]);
+    const clock = manualClock(Date.parse('2026-11-28T12:00:00Z'));
+    const appliance = testAppliance({ root, now: clock.now, updateDelayRandom: () => 0.5 });
+    open.push({ appliance, channel });
+    installAs(root, appVersion);
+    appliance.settings.set('updates.cohort', 42);
+    await appliance.apps.start('updates', { channel: 'custom', customChannelUrl: channel.url }, { startedBy: 'cli:test', language: 'en' }).then((s) => s.done);
+    // Window 02:00–06:00 UTC; the draw puts the run 90 minutes in, with the daily snapshot (03:30).
+    appliance.scheduler.start();
+    await appliance.scheduler.idle();
+    expect(appliance.settings.get('updates.lastRun')).toBeNull();
+    clock.advance(15.5 * 3_600_000 + 60_000); // 03:31 the next morning
+    await appliance.scheduler.refresh();
+    await appliance.scheduler.idle();
+    await appliance.scheduler.stop();
+    const run = (await appliance.autoUpdate.overview()).lastRun;
+    expect(run).toMatchObject({ outcome: 'updating', version: newer, snapshotId: null });
+    expect((await appliance.snapshots.list()).map((snapshot) => snapshot.reason)).toEqual(expect.arrayContaining(['scheduled', 'pre-update']));
+    expect(currentOf(root)).toBe(`releases/${newer}`);
+    const task = (await appliance.scheduler.status()).tasks.find((t) => t.id === 'auto-update')!;
+    expect(task).toMatchObject({ lastStatus: 'succeeded', lastReason: 'scheduled', lastJobId: run!.jobId });
+    expect(appliance.jobs.get(run!.jobId!)).toMatchObject({ action: 'update', startedBy: 'scheduler', status: 'succeeded' });
+    // The channel was also checked by the update-check task, earlier that night.
+    expect((await appliance.scheduler.status()).tasks.find((t) => t.id === 'update-check')).toMatchObject({ lastStatus: 'succeeded' });
+  }, 30_000);
+
   it('starts at a point of the window drawn after each run, leaving the last hour for the update', async () => {
     const { appliance } = await box([], {}, [0.5, 0.25]);
     appliance.settings.set('maintenance.windowHours', 4);

@@ -427,7 +427,7 @@ export function createAutoUpdate(deps: AutoUpdateDeps) {
     },
     async run() {
       const record = await runUnattended();
-      const failed = record.outcome === 'update-failed' || record.outcome === 'safe-point-failed' || record.os?.status === 'failed';
+      const failed = record.outcome === 'update-failed' || record.outcome === 'safe-point-failed' || record.outcome === 'check-failed' || record.os?.status === 'failed';
       return {
         ...(record.jobId !== null ? { jobId: record.jobId } : {}),
         status: record.outcome === 'busy' ? 'skipped' : failed ? 'failed' : 'succeeded',
