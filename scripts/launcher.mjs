@@ -42,6 +42,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const beforeSwitch = new Set(['check', 'download', 'verify', 'snapshot', 'unpack', 'migrate']);
 const onTrial = new Set(['switch', 'restart', 'health']);
@@ -437,7 +438,7 @@ function option(args, name) {
   return index >= 0 ? args[index + 1] : undefined;
 }
 
-const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const [command, ...args] = process.argv.slice(2);
   const root = path.resolve(option(args, '--root') ?? '/');
