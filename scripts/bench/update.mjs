@@ -10,9 +10,9 @@
 //              last answer of the old version → first answer of the old version again;
 //              and the launcher's own rollback step, from its log.
 //
-// Usage: npm run build && node scripts/bench/update.mjs [runs]
+// Usage: npm run build:server && node scripts/bench/update.mjs [runs]   (dist/server/main.js is patched for the crashing release)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -140,7 +140,9 @@ const builds = [
   ['2.0.0'],
   ['3.0.0', '--overlay', crash],
 ];
-for (const [version, ...extra] of builds) release('build', '--version', version, '--out', out, '--trust-key', `${key}.pub`, '--no-build', ...extra);
+// The checkout's build when there is one (npm run build); otherwise scripts/release compiles into its cache.
+const prebuilt = existsSync(path.join(repo, 'web/dist/index.html')) ? ['--no-build'] : [];
+for (const [version, ...extra] of builds) release('build', '--version', version, '--out', out, '--trust-key', `${key}.pub`, ...prebuilt, ...extra);
 const bundle = (version) => path.join(out, `hearth-${version}-${process.arch}.tar.gz`);
 
 const downtimes = [];
