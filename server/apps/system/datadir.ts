@@ -145,6 +145,18 @@ async function copy(job: JobContext, plan: MovePlan, verify: boolean): Promise<s
   return result.stdout.split('\n').filter((line) => line.trim() !== '');
 }
 
+/**
+ * The check must read what the drive holds, not what the kernel still caches of the copy
+ * just written: the copy is synced to the drive, then the page cache dropped (vm.drop_caches=1
+ * frees only clean pages: nothing is lost, the box reads from disk again for a moment).
+ * Where that is not allowed (a container), the check reads through the cache, and says so.
+ */
+async function readFromDisk(job: JobContext, plan: MovePlan) {
+  await job.system.syncFileSystem(plan.partial);
+  const dropped = await job.run(['sysctl', '-w', 'vm.drop_caches=1'], { allowFailure: true }).catch(() => undefined);
+  if (!dropped || dropped.code !== 0) job.info(job.t('app-datadir:log.cacheKept'));
+}
+
 async function move(params: DataDirParams, job: JobContext, env: AppEnvironment) {
   const { system } = job;
   const { errors, plan } = await examineMove(params, system);
@@ -157,10 +169,12 @@ async function move(params: DataDirParams, job: JobContext, env: AppEnvironment)
     await copy(job, plan, false);
     faultPoint('datadir:copied');
     // Files changed while the first pass ran (the share is in use) are copied again; the check then must find nothing.
+    await readFromDisk(job, plan);
     let differences = await copy(job, plan, true);
     if (differences.length) {
       job.info(job.t('app-datadir:log.changedDuringCopy', { count: differences.length }));
       await copy(job, plan, false);
+      await readFromDisk(job, plan);
       differences = await copy(job, plan, true);
     }
     if (differences.length) {
