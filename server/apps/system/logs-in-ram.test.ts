@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,7 +89,7 @@ describe('logs-in-ram unit files', () => {
       'ExecStart=/bin/mount -t tmpfs -o nosuid,nodev,noexec,noatime,mode=0755,size=50M hearth-logs /var/log',
       'ExecStart=/usr/bin/rsync --archive --sparse --exclude=/journal/ /var/log.hdd/ /var/log/',
     ]);
-    const writeBack = 'rsync --archive --sparse --exclude=/journal/ --delete /var/log/ /var/log.hdd/';
+    const writeBack = 'rsync --archive --inplace --no-whole-file --delete --exclude=/journal/ /var/log/ /var/log.hdd/';
     expect(lines('ExecReload')).toEqual([`ExecReload=/usr/bin/${writeBack}`]);
     expect(lines('ExecStop')).toEqual([`ExecStop=/usr/bin/${writeBack}`]);
     expect(lines('ExecStopPost')).toEqual(['ExecStopPost=-/bin/umount --lazy /var/log', 'ExecStopPost=-/bin/umount --lazy /var/log.hdd']);
@@ -240,7 +240,7 @@ describe('logs-in-ram app in the sandbox', () => {
     const { job, log } = await box.run('logs-in-ram', { enabled: false });
     expect(job.status, log.join('\n')).toBe('succeeded');
     expect(commands(log)).toEqual([
-      'rsync --archive --sparse --exclude=/journal/ --delete ROOT/var/log/ ROOT/var/log.hdd/',
+      'rsync --archive --inplace --no-whole-file --delete --exclude=/journal/ ROOT/var/log/ ROOT/var/log.hdd/',
       'systemctl restart systemd-journald.service',
       `systemctl disable --now ${timer}`,
       `systemctl disable ${main}`,
@@ -520,6 +520,33 @@ describe.skipIf(realMounts !== undefined)('logs-in-ram unit commands, for real u
     expect(tree(log)).toEqual(before);
   });
 
+  it('the daily write-back writes what changed, in place: a log that grew by 8 KiB costs about that, not a new copy', () => {
+    const root = tempRoot();
+    seedLogs(root);
+    const log = path.join(root, 'var/log');
+    const hdd = path.join(root, 'var/log.hdd');
+    writeFileSync(path.join(log, 'daemon.log'), randomBytes(3 * MiB).toString('base64'));
+    const unit = mainUnitText(16);
+    expect(runAll(commandsOf(unit, 'ExecStart', root))).toEqual({ ok: true });
+    const inode = statSync(path.join(hdd, 'daemon.log')).ino;
+    appendFileSync(path.join(log, 'daemon.log'), randomBytes(6 * 1024).toString('base64'));
+    const { argv } = commandsOf(unit, 'ExecReload', root)[0]!;
+    // GNU time's %O: the blocks of 512 bytes the command wrote to file systems.
+    const timed = existsSync('/usr/bin/time');
+    const result = timed ? spawnSync('/usr/bin/time', ['-f', '%O', ...argv], { encoding: 'utf8' }) : spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(path.join(hdd, 'daemon.log')).equals(readFileSync(path.join(log, 'daemon.log')))).toBe(true);
+    expect(statSync(path.join(hdd, 'daemon.log')).ino).toBe(inode);
+    if (timed) {
+      const written = Number(result.stderr.trim().split('\n').at(-1)) * 512;
+      // A whole copy would be 4 MiB.
+      expect(written).toBeLessThan(256 * 1024);
+    } else {
+      console.log('skipped counting the blocks written: /usr/bin/time is not installed');
+    }
+    expect(runAll([...commandsOf(unit, 'ExecStop', root), ...commandsOf(unit, 'ExecStopPost', root)])).toEqual({ ok: true });
+  });
+
   it('the leaving unit removes itself and its mount point after its last stop', () => {
     const root = tempRoot();
     seedLogs(root);
@@ -536,7 +563,7 @@ describe.skipIf(realMounts !== undefined)('logs-in-ram unit commands, for real u
 
   it('Hearth writes back with the same command the unit uses', () => {
     const at = (p: string) => `/R${p}`;
-    expect(syncArgv(at)).toEqual(['rsync', '--archive', '--sparse', '--exclude=/journal/', '--delete', '/R/var/log/', '/R/var/log.hdd/']);
+    expect(syncArgv(at)).toEqual(['rsync', '--archive', '--inplace', '--no-whole-file', '--delete', '--exclude=/journal/', '/R/var/log/', '/R/var/log.hdd/']);
     expect(copyInArgv(at)).toEqual(['rsync', '--archive', '--sparse', '--exclude=/journal/', '/R/var/log.hdd/', '/R/var/log/']);
     expect(stopPostArgvs(at)).toEqual([['umount', '--lazy', '/R/var/log'], ['umount', '--lazy', '/R/var/log.hdd']]);
   });

@@ -66,16 +66,25 @@ const programPaths: Record<string, string> = {
 
 // The journal's directory stays on the disk: journald keeps the journal in RAM itself, and a
 // persistent journal would not fit. Excluded on the way back too, so --delete never touches it.
-const rsyncCommon = ['rsync', '--archive', '--sparse', '--exclude=/journal/'];
+const journal = '--exclude=/journal/';
 
-/** Disk → RAM at boot. --sparse: /var/log/lastlog is a sparse file of up to gigabytes on some boxes. */
+/**
+ * Disk → RAM at boot, into the empty tmpfs. --sparse: /var/log/lastlog is a sparse file of
+ * up to gigabytes on some boxes; written out in full it would not fit.
+ */
 export function copyInArgv(at: At = asIs): string[] {
-  return [...rsyncCommon, `${at(diskDir)}/`, `${at(logDir)}/`];
+  return ['rsync', '--archive', '--sparse', journal, `${at(diskDir)}/`, `${at(logDir)}/`];
 }
 
-/** RAM → disk: daily, at shutdown, and when switched off. --delete: what logrotate removed goes from the disk too. */
+/**
+ * RAM → disk: daily, at shutdown, and when switched off. --inplace --no-whole-file: only
+ * the blocks that changed are written (a log that grew by a few KiB costs a few KiB, not a
+ * new copy of the whole file), which is the point on an SD card; a sparse file already on
+ * the disk keeps its holes. Not with --sparse: rsync before 3.2.4 could corrupt files with
+ * both (Debian 11 has 3.2.3). --delete: what logrotate removed goes from the disk too.
+ */
 export function syncArgv(at: At = asIs): string[] {
-  return [...rsyncCommon, '--delete', `${at(logDir)}/`, `${at(diskDir)}/`];
+  return ['rsync', '--archive', '--inplace', '--no-whole-file', '--delete', journal, `${at(logDir)}/`, `${at(diskDir)}/`];
 }
 
 export function tmpfsOptions(sizeMiB: number): string {
