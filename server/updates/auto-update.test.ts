@@ -99,7 +99,14 @@ describe('unattended updates: what is not installed, and why', () => {
     expect(run).toMatchObject({ outcome: 'blocked', blocker: { reason: 'backup-failed' } });
     expect(updateJobs(appliance)).toEqual([]);
     expect((await appliance.autoUpdate.overview()).blocker).toMatchObject({ reason: 'backup-failed' });
-    // With the guard off, the box goes ahead.
+    // A snapshot does not make up for it; a backup that succeeds does.
+    await appliance.snapshots.create({ reason: 'manual' });
+    expect(await appliance.autoUpdate.runUnattended()).toMatchObject({ outcome: 'blocked', blocker: { reason: 'backup-failed' } });
+    const good = appliance.backups.create({ destination: '/var/lib/hearth/backups' }, { startedBy: 'scheduler', language: 'en' });
+    expect((await good.done).status).toBe('succeeded');
+    expect((await appliance.autoUpdate.overview()).blocker).toBeNull();
+    // With the guard off, a failed backup does not stop the box either.
+    expect((await appliance.backups.create({ destination: '/media/gone' }, { startedBy: 'scheduler', language: 'en' }).done).status).toBe('failed');
     await appliance.apps.start('updates', { requireFreshBackup: false }, { startedBy: 'cli:test', language: 'en' }).then((s) => s.done);
     expect(await appliance.autoUpdate.runUnattended()).toMatchObject({ outcome: 'updating', snapshotId: null });
   }, 30_000);

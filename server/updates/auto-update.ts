@@ -195,12 +195,12 @@ export function createAutoUpdate(deps: AutoUpdateDeps) {
     const [synced, backupStatus, snapshotList, history] = await Promise.all([clockSynced(), backups.status(), snapshots.list(), updates.history()]);
     const times = [backupStatus.lastGoodAt, ...snapshotList.map((s) => s.createdAt)].filter((t): t is string => typeof t === 'string' && Number.isFinite(Date.parse(t)));
     const lastSafePointAt = times.sort((a, b) => Date.parse(b) - Date.parse(a))[0] ?? null;
-    const safeMs = lastSafePointAt === null ? Number.NEGATIVE_INFINITY : Date.parse(lastSafePointAt);
-    // The newest backup that failed in this window after the last safe point: something is wrong with the backups.
-    const failedBackup = jobs
+    // The newest backup of this window failed: something is wrong with the backups (a drive gone, a full disk), and
+    // a snapshot does not make up for it — only a backup that succeeds after it does.
+    const newestBackup = jobs
       .recent(50, 'backups')
       .find((job) => job.action === 'create' && job.status !== 'running' && job.endedAt !== null && Date.parse(job.endedAt) >= openedAt);
-    const failedBackupAt = failedBackup && failedBackup.status === 'failed' && Date.parse(failedBackup.endedAt!) > safeMs ? failedBackup.endedAt : null;
+    const failedBackupAt = newestBackup?.status === 'failed' ? newestBackup.endedAt : null;
     return {
       now,
       clockSynced: synced,

@@ -48,8 +48,8 @@ export interface UnattendedFacts {
   /** The newest verified backup or snapshot (ISO time), or null. */
   lastSafePointAt: string | null;
   /**
-   * A backup that failed inside this window after the last safe point (ISO time of its
-   * end), or null. Something is wrong with the backups: no update without the owner.
+   * The newest backup of this window failed (ISO time of its end), or null. Something is
+   * wrong with the backups: no update without the owner until a backup succeeds.
    */
   failedBackupAt?: string | null;
 }
