@@ -99,6 +99,7 @@ describe('logs-in-ram unit files', () => {
     expect(lines('Before')).toEqual(['Before=sysinit.target shutdown.target systemd-tmpfiles-setup.service rsyslog.service syslog.socket fail2ban.service hearth.service']);
     expect(lines('Conflicts')).toEqual(['Conflicts=shutdown.target']);
     expect(lines('ConditionPathIsMountPoint')).toEqual(['ConditionPathIsMountPoint=!/var/log']);
+    expect(lines('RequiresMountsFor')).toEqual(['RequiresMountsFor=/var/log /var/log.hdd']);
     expect(lines('WantedBy')).toEqual(['WantedBy=sysinit.target']);
     expect(text).toContain('\nType=oneshot\nRemainAfterExit=yes\n');
 

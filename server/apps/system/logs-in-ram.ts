@@ -153,7 +153,10 @@ export function mainUnitText(sizeMiB: number, leaving = false): string {
     'After=local-fs.target',
     'Before=sysinit.target shutdown.target systemd-tmpfiles-setup.service rsyslog.service syslog.socket fail2ban.service hearth.service',
     'Conflicts=shutdown.target',
-    `RequiresMountsFor=${logDir}`,
+    // Both: once mounted, systemd orders this unit after their mount units, so at shutdown it
+    // writes back before either is unmounted (the bind mount included, or the write-back would
+    // land in the bare directory under it).
+    `RequiresMountsFor=${logDir} ${diskDir}`,
     // Someone else's tmpfs or partition there (log2ram, an fstab line): leave it alone.
     `ConditionPathIsMountPoint=!${logDir}`,
     'IgnoreOnIsolate=yes',
