@@ -153,6 +153,20 @@ describe('refusals', () => {
   });
 });
 
+describe('a backup destination inside the state folder', () => {
+  it('is said to be part of snapshots unless it is the backups folder they leave out', async () => {
+    const { appliance, clock, snapshots } = box();
+    const lastLog = () => appliance.jobs.linesAfter(appliance.jobs.recent(1)[0]!.id, 0).map((line) => line.text);
+    await appliance.saved.save('backups', { destination: '/var/lib/hearth/my-archives' }, {});
+    await snapshots.create({ reason: 'manual' });
+    expect(lastLog()).toContain('The backup destination /var/lib/hearth/my-archives is inside the state folder but not in its backups folder, so snapshots include it and a rollback takes the backups made since out of it (they stay in the snapshot of the state before the rollback). Choose /var/lib/hearth/backups or a drive.');
+    clock.advance(1000);
+    await appliance.saved.save('backups', { destination: '/var/lib/hearth/backups/weekly' }, {});
+    await snapshots.create({ reason: 'manual' });
+    expect(lastLog().join('\n')).not.toContain('backup destination');
+  });
+});
+
 describe('after a rollback', () => {
   it('the next start applies the rolled-back configuration to the system, once', async () => {
     const root = tempRoot();

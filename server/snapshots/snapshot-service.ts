@@ -8,7 +8,7 @@ import type { JobContext } from '../jobs/job-context.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobRecord } from '../jobs/job-store.js';
 import { maintenanceLock } from '../jobs/locks.js';
-import { appVersion } from '../paths.js';
+import { appVersion, isInside } from '../paths.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { schemaVersion, type Db } from '../store/database.js';
 import { faultPoint } from '../system/fault-injection.js';
@@ -96,6 +96,12 @@ export function createSnapshotService(deps: { db: Db; env: AppEnvironment; runne
     const choice = await chooseDriver(system);
     ctx.say('driver', { driver: job.t(`snapshots:drivers.${choice.driver.name}`), fileSystem: choice.fileSystem });
     if (choice.notSubvolume) ctx.say('notSubvolume');
+    // Only the default backups folder is left out: a destination elsewhere in the state is part of it.
+    const destination = env.saved.get('backups')?.destination;
+    if (typeof destination === 'string') {
+      const dir = paths.systemFile(destination);
+      if (isInside(paths.stateDir, dir) && !isInside(paths.backupsDir, dir)) ctx.say('backupsInState', { path: destination });
+    }
 
     // What a crash left of an earlier create: never listed, removed now.
     for (const id of await listDebris(system, layout)) {
