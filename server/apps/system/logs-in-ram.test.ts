@@ -175,7 +175,7 @@ describe('logs-in-ram app in the sandbox', () => {
     expect(values(detail)).toEqual({ enabled: true, sizeMiB: 64, journalMiB: 24 });
     expect(detail.details).toEqual([
       { label: 'Logs on the disk now', value: '0 MiB' },
-      { label: 'At the next restart', value: '/var/log → RAM (tmpfs)' },
+      { label: 'Moves into RAM at the next restart', value: '/var/log' },
       { label: 'System journal', value: 'Storage=volatile, RuntimeMaxUse=24M' },
       { label: 'Memory', value: expect.stringMatching(/^\d+ MiB$/) },
     ]);
@@ -265,7 +265,7 @@ describe('logs-in-ram app in the sandbox', () => {
 
     const detail = await box.appliance.apps.detail('logs-in-ram', en);
     expect([detail.active, values(detail).enabled]).toEqual([true, false]);
-    expect(detail.details).toContainEqual({ label: 'At the next restart', value: '/var/log → /var/log.hdd' });
+    expect(detail.details).toContainEqual({ label: 'Goes back to the disk at the next restart', value: '/var/log' });
 
     // On again before the restart: the unit is the ordinary one again, and stays.
     const on = await box.run('logs-in-ram', { enabled: true });

@@ -506,8 +506,8 @@ export default defineApp({
     const live = now.logMount?.sizeMiB ?? size;
     details.push(now.inRam ? { label: 'app-logs-in-ram:details.inRam', value: `${used} / ${live ?? '?'} MiB` } : { label: 'app-logs-in-ram:details.onDisk', value: `${used} MiB` });
     if (now.inRam) details.push({ label: 'app-logs-in-ram:details.diskCopy', value: diskDir });
-    if (now.enabled && !now.inRam) details.push({ label: 'app-logs-in-ram:details.nextRestart', value: `${logDir} → RAM (tmpfs)` });
-    if (!now.enabled && now.inRam) details.push({ label: 'app-logs-in-ram:details.nextRestart', value: `${logDir} → ${diskDir}` });
+    if (now.enabled && !now.inRam) details.push({ label: 'app-logs-in-ram:details.toRam', value: logDir });
+    if (!now.enabled && now.inRam) details.push({ label: 'app-logs-in-ram:details.toDisk', value: logDir });
     if (now.dropIn !== undefined) details.push({ label: 'app-logs-in-ram:details.journal', value: `Storage=volatile, RuntimeMaxUse=${journalSize(now.dropIn) ?? '?'}M` });
     details.push({ label: 'app-logs-in-ram:details.memory', value: `${Math.round((await memoryBytes(system)) / MiB)} MiB` });
 
