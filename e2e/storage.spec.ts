@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures.js';
-import { en } from './locales.js';
+import { en, zh } from './locales.js';
 
 /**
  * The owner looks at the drives of the (sandboxed) Raspberry Pi: the SD card it runs
@@ -77,5 +77,12 @@ test('the Storage page lists the drives, the system disk is refused, a drive is 
     await expect(ssd.getByText('/media/media')).toBeVisible({ timeout: 20_000 });
     await expect(ssd.getByText(en('storage:volume.everyStart'))).toBeVisible();
     await expect(ssd.getByRole('progressbar', { name: en('storage:volume.usageBar', { name: 'sda1' }) })).toBeVisible();
+  });
+
+  await test.step('the page speaks Chinese when the owner switches', async () => {
+    await page.getByLabel(en('panel:language.label')).first().selectOption({ label: '中文' });
+    await expect(page.getByRole('heading', { level: 1, name: zh('panel:nav.storage') })).toBeVisible();
+    await expect(main.getByText(zh('storage:disk.systemNote', { places: '/, /boot, /var/lib/hearth' }))).toBeVisible();
+    await expect(disk('Samsung PSSD T7').getByText(zh('storage:volume.everyStart'))).toBeVisible();
   });
 });
