@@ -50,6 +50,8 @@ const definitions = {
   'updates.lastRun': { schema: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]), default: null as Record<string, unknown> | null },
   /** The newest version the owner was told about as waiting for them (told once per version). */
   'updates.announcedVersion': { schema: Type.Union([Type.Null(), Type.String({ maxLength: 64 })]), default: null as string | null },
+  /** The highest manifest serial accepted from each channel URL: an older signed manifest served again is a replay (server/updates/manifest-serials.ts). */
+  'updates.manifestSerials': { schema: Type.Record(Type.String({ maxLength: 2048 }), Type.Integer({ minimum: 1 }), { maxProperties: 32 }), default: {} as Record<string, number> },
 } satisfies Record<string, { schema: TSchema; default: unknown }>;
 
 type Definitions = typeof definitions;

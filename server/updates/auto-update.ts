@@ -1,4 +1,5 @@
 import type { AppEnvironment } from '../apps/types.js';
+import { fetchRemembered } from './manifest-serials.js';
 import { channelToUse, updateCohort, updateSettings, updatesAppId, type ChannelKind, type UpdateSettings } from '../apps/updates/updates.js';
 import { isHearthError } from '../errors.js';
 import { translator } from '../i18n.js';
@@ -9,7 +10,7 @@ import { appVersion } from '../paths.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { isWindowOpen, maintenanceWindow, type MaintenanceWindow } from '../scheduler/window.js';
 import type { SnapshotService } from '../snapshots/index.js';
-import { chooseRelease, fetchManifest, type HeldBack } from './channel.js';
+import { chooseRelease, type HeldBack } from './channel.js';
 import { releaseFailures } from './journal.js';
 import type { TrustedKey } from './keys.js';
 import type { Release } from './manifest.js';
@@ -226,7 +227,7 @@ export function createAutoUpdate(deps: AutoUpdateDeps) {
     try {
       const chosen = channelToUse(configured, options.channel);
       channel = { kind: chosen.kind, url: chosen.url };
-      const fetched = await fetchManifest(chosen.url, { ...(deps.keys ? { keys: await deps.keys() } : {}), ...(chosen.name ? { channel: chosen.name } : {}) });
+      const fetched = await fetchRemembered(settings, chosen.url, { ...(deps.keys ? { keys: await deps.keys() } : {}), ...(chosen.name ? { channel: chosen.name } : {}) });
       const byVersion = new Map(fetched.manifest.releases.map((release) => [release.version, release]));
       const owner = chooseRelease(fetched, { current: appVersion });
       const unattended = chooseRelease(fetched, { current: appVersion, ...unattendedChoiceOptions(configured.policy, { now, cohort: updateCohort(settings) }) });

@@ -1,3 +1,5 @@
+import { fetchRemembered } from './manifest-serials.js';
+import { createSettingsStore } from '../store/settings.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { HearthError, isHearthError } from '../errors.js';
@@ -5,7 +7,7 @@ import { formatBytes } from '../format.js';
 import type { JobContext } from '../jobs/job-context.js';
 import type { Db } from '../store/database.js';
 import type { System } from '../system/index.js';
-import { chooseRelease, choiceError, fetchManifest, type ResolvedBundle } from './channel.js';
+import { chooseRelease, choiceError, type ResolvedBundle } from './channel.js';
 import { checkSpace, downloadBundle } from './download.js';
 import { unpackBundle } from './bundle.js';
 import type { TrustedKey } from './keys.js';
@@ -192,7 +194,7 @@ export async function runUpdate(job: JobContext, deps: UpdateMachineDeps, reques
     // check ---------------------------------------------------------------
     await enter('check');
     job.info(t('updates:log.checking', { channel: request.channel, current: from }));
-    const fetched = await fetchManifest(request.channel, { ...(deps.keys ? { keys: deps.keys } : {}), ...(request.channelName ? { channel: request.channelName } : {}) });
+    const fetched = await fetchRemembered(createSettingsStore(deps.db), request.channel, { ...(deps.keys ? { keys: deps.keys } : {}), ...(request.channelName ? { channel: request.channelName } : {}) });
     // A release that already failed K times on this box is held back: a newer one (or an
     // older one still newer than the running release) may be taken instead.
     const history = await deps.journal.history();

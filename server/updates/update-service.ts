@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { AppEnvironment } from '../apps/types.js';
+import { fetchRemembered } from './manifest-serials.js';
 import { translator } from '../i18n.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { maintenanceLock } from '../jobs/locks.js';
@@ -11,7 +12,7 @@ import { isProcessAlive } from '../system/process-identity.js';
 import { chooseDriver } from '../snapshots/choose-driver.js';
 import { execThrough } from '../snapshots/driver.js';
 import type { SnapshotService } from '../snapshots/index.js';
-import { chooseRelease, fetchManifest, type ReleaseChoice } from './channel.js';
+import { chooseRelease, type ReleaseChoice } from './channel.js';
 import { confirmStart as confirmTrialStart } from './health.js';
 import { bootId, createJournalStore, releaseFailures, type HistoryEntry, type UpdateJournal } from './journal.js';
 import { currentVersion, installLayout, isInstalled, pruneReleases, releaseDir } from './layout.js';
@@ -175,7 +176,7 @@ export function createUpdateService(deps: {
 
     /** What the channel offers this box now (no job, nothing written). */
     async check(request: Pick<UpdateRequest, 'channel' | 'channelName' | 'allowDowngrade' | 'allowBreaking' | 'version'>): Promise<UpdateCheck> {
-      const fetched = await fetchManifest(request.channel, { ...(options.keys ? { keys: await options.keys() } : {}), ...(request.channelName ? { channel: request.channelName } : {}) });
+      const fetched = await fetchRemembered(env.settings, request.channel, { ...(options.keys ? { keys: await options.keys() } : {}), ...(request.channelName ? { channel: request.channelName } : {}) });
       const choice: ReleaseChoice = chooseRelease(fetched, {
         current: appVersion,
         ...(request.version !== undefined ? { version: request.version } : {}),
