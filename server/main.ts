@@ -6,6 +6,7 @@ import type { SystemKind } from './system/index.js';
 import { appVersion } from './paths.js';
 import { seedSandboxRoot } from './system/sandbox-seed.js';
 import { recoverSnapshots } from './snapshots/index.js';
+import { recoverDataDirMove } from './storage/data-location.js';
 import { recordFailedStart } from './updates/health.js';
 import { ensureTlsCertificate } from './tls-certificate.js';
 
@@ -50,6 +51,9 @@ export async function startDaemon(
     appliance.runner.reapInterrupted();
     // A restore a crash interrupted is finished or undone before anything is served.
     await appliance.backups.recover((message) => process.stderr.write(message + '\n'));
+    // A data folder move a power cut interrupted between its two renames: the folder is put back before anything uses it.
+    const moved = await recoverDataDirMove(appliance.system);
+    if (moved) process.stderr.write(`data folder move ${moved === 'restored' ? 'undone' : 'finished'} after an interruption\n`);
     // A rollback swapped in by this start: the system's files follow the rolled-back configuration.
     await appliance.snapshots.finishRollback((message) => process.stderr.write(message + '\n'));
     if (appliance.system.kind === 'sandbox') await seedSandboxRoot(appliance.paths);
