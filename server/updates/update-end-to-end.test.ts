@@ -53,7 +53,7 @@ describe('updates, end to end', () => {
     await server?.close();
     rmSync(root, { recursive: true, force: true });
     rmSync(channelDir, { recursive: true, force: true });
-  }, 60_000);
+  }, 180_000);
 
   it('updates 1.0.0 to 2.0.0: download, snapshot, unpack, migration trial, switch, restart, self-check, commit', async () => {
     makeChannel(releases, channelDir, [versions.v2]);

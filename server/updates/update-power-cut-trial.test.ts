@@ -81,13 +81,13 @@ describe('a power cut after `current` is switched', () => {
   afterEach(async () => {
     for (const box of boxes.splice(0)) await box.stop();
     for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await server?.close();
     if (base) rmSync(base, { recursive: true, force: true });
     for (const template of [templates.switchedV2, templates.switchedV4]) if (template) rmSync(template, { recursive: true, force: true });
-  }, 60_000);
+  }, 180_000);
 
   /** Exactly one release, whole: its link, its process, its database; the data as before; no update left open. */
   async function expectRunning(box: Supervisor, version: string, schema: number) {

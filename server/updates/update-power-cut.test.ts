@@ -57,7 +57,7 @@ describe('a power cut during an update, before `current` is switched', () => {
     await server?.close();
     rmSync(root, { recursive: true, force: true });
     rmSync(path.join(root, '..', `${path.basename(root)}-channel`), { recursive: true, force: true });
-  }, 60_000);
+  }, 180_000);
 
   for (const [index, phase] of phases.entries()) {
     for (const when of ['before', 'after'] as const) {
