@@ -10,8 +10,9 @@
 #   /etc/systemd/system/hearth.service   Restart=always, enabled and started
 #
 # Usage: install.sh [options] BUNDLE.tar.gz
-#   --root DIR      install under DIR instead of / (an image being built, a test). Implies
-#                   --no-systemd unless --systemd is given: systemctl acts on the running host.
+#   --root DIR      install under DIR instead of / (an image being built, a test); default
+#                   $HEARTH_ROOT, else /. Under a root other than / systemctl is not run unless
+#                   --systemd is given: systemctl acts on the running host.
 #   --no-systemd    write the unit but do not run systemctl (a chroot, a container build)
 #   --systemd       run systemctl even with --root
 #   --no-start      enable the unit but do not start it now
@@ -34,7 +35,7 @@ die() {
   exit 1
 }
 
-root=/ systemd=auto start=yes node=node force=no bundle=''
+root=${HEARTH_ROOT:-/} systemd=auto start=yes node=node force=no bundle=''
 while [[ $# -gt 0 ]]; do
   case $1 in
     --root) [[ $# -ge 2 ]] || usage; root=$2; shift 2 ;;
