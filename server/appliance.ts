@@ -92,7 +92,15 @@ export function createAppliance(options: ApplianceOptions) {
   const watchdog = createWatchdog({ settings, apps, now });
   // Tasks are defined by the features that own them; the daemon starts it, the CLI only reads its status.
   const scheduler = createScheduler({ settings, db, system, now });
-  const backups = createBackupService({ db, env, runner, notifications, scheduler, boardId: async () => (await board.detect()).profile.id });
+  const backups = createBackupService({
+    db,
+    env,
+    runner,
+    notifications,
+    scheduler,
+    boardId: async () => (await board.detect()).profile.id,
+    snapshot: (request, job) => snapshots.create(request, job),
+  });
   const snapshots = createSnapshotService({ db, env, runner, scheduler });
   const updateKeys = trustedKeys(system);
   const updates = createUpdateService({ db, env, runner, notifications, snapshots: preUpdateSnapshots(snapshots, system), options: { keys: updateKeys } });

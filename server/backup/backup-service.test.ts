@@ -167,6 +167,10 @@ describe('restore', () => {
     expect(appliance.sessions.authenticate(owner.token)).toBeUndefined();
     const jobs = appliance.jobs.recent(10).map((j) => `${j.action}:${j.status}`);
     expect(jobs[0]).toBe('restore:succeeded');
+    // A way back even after the restore: a snapshot of the box as it was just before it.
+    const snapshots = await appliance.snapshots.list();
+    expect(snapshots.map((s) => s.reason)).toEqual(['pre-restore']);
+    expect(snapshots[0]!.label).toBe(archive!.name);
     expect(jobs).toContain('create:succeeded');
     expect(existsSync(path.join(appliance.paths.stateDir, 'restore-journal.json'))).toBe(false);
     expect(readdirSync(path.dirname(appliance.paths.dataDir))).toEqual([path.basename(appliance.paths.dataDir)]);
@@ -231,6 +235,7 @@ describe('restore', () => {
     const log = box.appliance.jobs.linesAfter(job.id, 0).map((l) => l.text);
     expect(log).toContain('Would forget the settings of Hostname (not in the backup).');
     expect(log).toContain('Dry run: nothing was changed.');
+    expect(await box.appliance.snapshots.list()).toEqual([]);
     const after = await snapshotTree(box.appliance.paths.root, { ignoreDirectoryTimes: true });
     // Only the database (the job's own log) changed.
     const changed = Object.keys(after).filter((key) => JSON.stringify(after[key]) !== JSON.stringify(before[key]));

@@ -73,6 +73,8 @@ export function createBackupService(deps: {
   scheduler: Scheduler;
   /** The board profile's id for the manifest (a restore on another board can say so). */
   boardId?: () => Promise<string | null>;
+  /** Takes a snapshot inside a job (the snapshot service is made after this one, hence a function). */
+  snapshot?: (request: { label: string; reason: 'pre-restore' }, job: JobContext) => Promise<unknown>;
 }) {
   const { db, env, runner, notifications, scheduler } = deps;
   const { system, paths, settings } = env;
@@ -412,7 +414,9 @@ export function createBackupService(deps: {
       return runner.start({ appId: backupsAppId, action: options.dryRun ? 'restore-dry-run' : 'restore', ...starter, params, locks: backupLocks }, async (job) => {
         // Without a passphrase given, the one this box encrypts with (its own archives).
         const passphrase = options.passphrase ?? (await backupSettings(env)).passphrase;
-        await restoreFromArchive(job, { db, env }, file, { ...options, ...(passphrase ? { passphrase } : {}) });
+        const snapshot = deps.snapshot;
+        const context = { db, env, ...(snapshot ? { snapshot: async (inJob: JobContext) => void (await snapshot({ label: path.basename(file).slice(0, 80), reason: 'pre-restore' }, inJob)) } : {}) };
+        await restoreFromArchive(job, context, file, { ...options, ...(passphrase ? { passphrase } : {}) });
       });
     },
 

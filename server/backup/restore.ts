@@ -24,6 +24,8 @@ export interface RestoreOptions {
 interface RestoreContext {
   db: Db;
   env: AppEnvironment;
+  /** Takes a 'pre-restore' snapshot inside the restore's job: a way back even after the restore is committed. */
+  snapshot?: (job: JobContext) => Promise<void>;
 }
 
 /** State files a backup carries (relative to $STATE); the database is restored through SQLite, not as a file. */
@@ -111,6 +113,9 @@ export async function restoreFromArchive(job: JobContext, ctx: RestoreContext, f
     } finally {
       staged.close();
     }
+
+    // A snapshot the owner can roll back to later, even once this restore is committed.
+    if (ctx.snapshot) await ctx.snapshot(job);
 
     // The pre-restore state, complete before anything live changes.
     await db.backup(path.join(workDir, 'pre-restore.db'));
