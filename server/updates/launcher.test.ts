@@ -57,8 +57,19 @@ const env = (extra: Record<string, string> = {}) => ({ PATH: `${path.dirname(pro
 
 /** One start, as systemd does it: the launcher, which execs the daemon. */
 function launch(root: string, extra: Record<string, string> = {}) {
-  const result = spawnSync('bash', [path.join(root, 'opt/hearth/launcher')], { encoding: 'utf8', env: env(extra), timeout: 30_000 });
+  // setsid: the start gets a process group of its own (its pid), as a unit gets a cgroup.
+  const result = spawnSync('setsid', ['bash', path.join(root, 'opt/hearth/launcher')], { encoding: 'utf8', env: env(extra), timeout: 30_000 });
+  killGroup(result.pid);
   return { code: result.status, signal: result.signal, out: result.stdout + result.stderr };
+}
+
+/** A start's trial watchdog outlives it (sleeping in its process group): gone with the test, as systemd stops a unit's cgroup. */
+function killGroup(pid: number | undefined) {
+  try {
+    if (pid) process.kill(-pid, 'SIGKILL');
+  } catch {
+    // nothing left
+  }
 }
 
 const updateDir = (root: string) => path.join(root, 'var/lib/hearth-update');
@@ -183,8 +194,9 @@ describe('the launcher', () => {
     writeFileSync(path.join(root, 'behaviour-2.0.0'), 'hang');
     writeJournal(root, { phase: 'restart' });
     // The start hangs; the watchdog (1 s here) records why and sends SIGTERM.
-    const child = spawn('bash', [path.join(root, 'opt/hearth/launcher')], { env: env({ HEARTH_UPDATE_TRIAL_SECONDS: '1' }), stdio: 'ignore' });
+    const child = spawn('bash', [path.join(root, 'opt/hearth/launcher')], { env: env({ HEARTH_UPDATE_TRIAL_SECONDS: '1' }), stdio: 'ignore', detached: true });
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    killGroup(child.pid);
     expect(exit.signal).toBe('SIGTERM');
     expect(readJson(journalFile(root))).toMatchObject({ phase: 'health', starts: 1, startError: { code: 'HEARTH_ERR_UPDATE_NOT_HEALTHY', params: { version: '2.0.0', seconds: 1 } } });
     launch(root);

@@ -273,6 +273,8 @@ export class Supervisor {
   private queued: Array<Record<string, string>> = [];
   private readonly env: Record<string, string>;
   private readonly born = Date.now();
+  /** Every start's process group: a start's trial watchdog outlives the start (as on a box, until systemd stops the unit). */
+  private readonly groups = new Set<number>();
 
   constructor(root: string, env: Record<string, string> = {}) {
     this.root = root;
@@ -296,6 +298,7 @@ export class Supervisor {
     this.starts++;
     const child = spawn('bash', [path.join(this.root, 'opt/hearth/launcher')], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    if (child.pid) this.groups.add(child.pid);
     const stamp = () => `[${((Date.now() - this.born) / 1000).toFixed(2)}s] `;
     child.stdout!.on('data', (chunk: Buffer) => (this.output += stamp() + chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += stamp() + chunk.toString()));
@@ -344,8 +347,15 @@ export class Supervisor {
     const timer = setTimeout(() => this.killGroup('SIGKILL'), 15_000);
     await this.exited;
     clearTimeout(timer);
-    // The capture and the watchdog of the last start.
-    this.killGroup('SIGKILL');
+    // What is left of every start: its capture, its trial watchdog (systemd kills the unit's cgroup).
+    for (const group of this.groups) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    this.groups.clear();
   }
 
   /** Waits until /api/health answers with `version` (and, when given, until `until` holds too). */
