@@ -171,6 +171,12 @@ describe('restore', () => {
     const snapshots = await appliance.snapshots.list();
     expect(snapshots.map((s) => s.reason)).toEqual(['pre-restore']);
     expect(snapshots[0]!.label).toBe(archive!.name);
+    // Every line of the restore's log survives the database being replaced under it, in order.
+    const log = appliance.jobs.linesAfter(job.id, 0).map((line) => line.text);
+    const order = ['Verifying', 'Extracting into a staging area', `Snapshot ${snapshots[0]!.id}`, 'Files swapped in', 'Database restored', 'Restore complete'];
+    const found = order.map((start) => log.findIndex((line) => line.startsWith(start)));
+    expect(found.every((index) => index >= 0), JSON.stringify(log)).toBe(true);
+    expect(found).toEqual([...found].sort((a, b) => a - b));
     expect(jobs).toContain('create:succeeded');
     expect(existsSync(path.join(appliance.paths.stateDir, 'restore-journal.json'))).toBe(false);
     expect(readdirSync(path.dirname(appliance.paths.dataDir))).toEqual([path.basename(appliance.paths.dataDir)]);

@@ -181,6 +181,8 @@ async function swapIn(job: JobContext, ctx: RestoreContext, journal: RestoreJour
     if (staged !== undefined) await system.writeFile(path.join(paths.stateDir, relative), staged, { mode: relative === 'tls/cert.pem' ? 0o644 : 0o600 });
   }
   faultPoint('restore:before-database');
+  // Lines still buffered would be written while the database is replaced, and lost with it.
+  job.flushLog();
   await replaceDatabase(db, path.join(stage, 'state', 'hearth.db'), paths.database);
   job.info(job.t('backup:log.restoreDatabaseSwapped'));
 }
@@ -247,7 +249,10 @@ async function rollBack(job: JobContext | undefined, ctx: RestoreContext, journa
   const { env } = ctx;
   const { system, paths } = env;
   const pre = path.join(journal.workDir, 'pre-restore.db');
-  if ((await system.pathType(pre)) === 'file') await replaceDatabase(ctx.db, pre, paths.database);
+  if ((await system.pathType(pre)) === 'file') {
+    job?.flushLog();
+    await replaceDatabase(ctx.db, pre, paths.database);
+  }
   for (const relative of journal.stateFiles) {
     const saved = await system.readFile(path.join(journal.workDir, 'pre-state', relative));
     const live = path.join(paths.stateDir, relative);

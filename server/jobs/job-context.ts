@@ -15,6 +15,11 @@ export interface JobContext {
   /** Output of a program or service. */
   output(stream: Exclude<LogStream, 'info'>, text: string): void;
   /**
+   * Writes the lines still buffered (lines reach the database in batches) now. For a step
+   * that replaces the database under the job: a batch written while it is replaced is lost.
+   */
+  flushLog(): void;
+  /**
    * Runs a program through the system boundary, logging the command and its output
    * live. A non-zero exit throws HEARTH_ERR_PROGRAM_FAILED unless allowFailure is set.
    */

@@ -111,6 +111,7 @@ export function createJobRunner(deps: { db: Db; jobs: JobStore; locks: Locks; sy
           if (now() - lastProgressAt >= progressIntervalMs || progress.done >= progress.total) writeProgress();
         },
         output: (stream, text) => log.line(stream, text),
+        flushLog: () => log.flushAll(),
         async run(argv, options = {}) {
           log.line('info', `$ ${displayCommand(argv)}`);
           let result;

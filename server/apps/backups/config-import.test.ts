@@ -240,6 +240,7 @@ describe('config-import app', () => {
       output: (_stream, text) => lines.push(text),
       run: () => Promise.reject(new Error('nothing may run')),
       progress: () => {},
+      flushLog: () => {},
     };
     const env = box.appliance.env;
     await expect(configImport.run!({ path, bindings: '', dryRun: false }, job, env)).rejects.toMatchObject({ code: 'HEARTH_ERR_APP_PARAMS_INVALID' });
