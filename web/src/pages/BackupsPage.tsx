@@ -1,24 +1,18 @@
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'wouter';
 import { isAbort } from '../api/client';
-import { api, backupDownloadUrl, type AppDetail, type BackupListing, type BackupStatus, type JobSummary, type RestoreRequest } from '../api/endpoints';
+import { api, backupDownloadUrl, type AppDetail, type BackupListing, type BackupsOverview, type BackupStatus, type JobSummary, type RestoreRequest } from '../api/endpoints';
 import { problemFrom, type Problem } from '../api/problems';
 import { uploadArchive } from '../api/upload';
 import { archiveProblemText } from '../backup-text';
 import { BackupWarning } from '../components/BackupWarning';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { JobConsole } from '../components/JobConsole';
-import { LastRuns } from '../components/LastRuns';
-import { Loading } from '../components/Loading';
-import { PageHeader } from '../components/PageHeader';
+import { JobPage } from '../components/JobPage';
 import { ProgressView } from '../components/ProgressView';
 import { SecretInput } from '../components/SecretInput';
 import { formatBytes } from '../format';
-import { useApiData } from '../hooks/useApiData';
-import { useJobFeed } from '../hooks/useJobFeed';
-import { useJobLog } from '../hooks/useJobLog';
+import { usePageJobs, type Outcome } from '../hooks/usePageJobs';
 import { refreshPanelData } from '../hooks/usePanelRefresh';
 import { formatDateTime } from '../jobs';
 import { createRateMeter } from '../progress';
@@ -36,12 +30,6 @@ export type RestoreTarget =
 /** What a job started from this page was for: how its end is told. */
 type Started = { kind: 'backup' } | { kind: 'drill' } | { kind: 'verify'; name: string } | { kind: 'restore'; dryRun: boolean; target: RestoreTarget | null };
 
-/** Said at the top of the page when a job started here has ended. */
-interface Outcome {
-  tone: 'ok' | 'error' | 'info';
-  text: string;
-}
-
 /**
  * Backups: whether the box is safely backed up, Back up now (settings, or settings and
  * files), the archives in the destination (date, size, contents, encrypted, verified
@@ -51,223 +39,139 @@ interface Outcome {
  */
 export function BackupsPage() {
   const { t, i18n } = useTranslation();
-  const overview = useApiData('backups', (options) => api.backups(options));
-  const app = useApiData(`app:${backupsAppId}`, (options) => api.app(backupsAppId, options));
-  const reloadOverview = overview.reload;
-  const reloadApp = app.reload;
-  const reloadAll = useCallback(() => {
-    reloadOverview();
-    reloadApp();
-  }, [reloadOverview, reloadApp]);
-
-  const [shownJob, setShownJob] = useState<JobSummary | null>(null);
-  const newestJobId = useRef(0);
-  const attached = useRef(false);
-  const startedHere = useRef(new Map<number, Started>());
-  /**
-   * Jobs being started from this page, their answer not in yet. Meanwhile the feed and
-   * reloads do not take the console: a job that fails at once (a missing destination)
-   * could reach the page as already ended, and its end would then not be told here.
-   */
-  const starting = useRef(0);
-  const consoleRef = useRef<HTMLElement>(null);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const jobs = usePageJobs<BackupsOverview, Started>({
+    appId: backupsAppId,
+    overviewKey: 'backups',
+    loadOverview: (options) => api.backups(options),
+    onEnded: (job, started) => tellEnd(job, started),
+    onFirstLoad: (runs) => showRestoreEnd(runs),
+  });
+  const { detail, setOutcome, start, running } = jobs;
   const [restoreTarget, setRestoreTarget] = useState<RestoreTarget | null>(null);
 
-  const show = useCallback((job: JobSummary) => {
-    newestJobId.current = Math.max(newestJobId.current, job.id);
-    setShownJob(job);
-    consoleRef.current?.scrollIntoView?.({ block: 'nearest' });
-  }, []);
-
-  // First load: follow a backup job that still runs (a reload of the page, the scheduler, the CLI),
-  // or show how the restore ended that logged the owner out. Later loads: any newer job.
-  const detail = app.data;
-  useEffect(() => {
-    if (!detail) return;
-    const latest = detail.lastRuns[0];
-    const isNewer = latest !== undefined && latest.id > newestJobId.current;
-    if (starting.current === 0) for (const run of detail.lastRuns) newestJobId.current = Math.max(newestJobId.current, run.id);
-    const firstLoad = !attached.current;
-    attached.current = true;
-    if (firstLoad) {
-      const restored = takeRestoreOutcome();
-      const run = restored !== null ? detail.lastRuns.find((r) => r.id === restored) : undefined;
-      if (run) {
-        setShownJob(run);
-        setOutcome(restoreOutcome(t, i18n.resolvedLanguage, run, null));
-        return;
-      }
-      // A restore started here before a reload of the page has ended, and this page is logged in: the session survived it.
-      const marked = restoreNotice();
-      if (marked !== null && detail.lastRuns.some((r) => r.id === marked && r.status !== 'running')) restoreSettled();
+  // The page opened again after a restore that logged the owner out: show how it ended.
+  function showRestoreEnd(runs: readonly JobSummary[]): JobSummary | null {
+    const restored = takeRestoreOutcome();
+    const run = restored !== null ? runs.find((r) => r.id === restored) : undefined;
+    if (run) {
+      setOutcome(restoreOutcome(t, i18n.resolvedLanguage, run, null));
+      return run;
     }
-    if (latest && (firstLoad ? latest.status === 'running' : isNewer && starting.current === 0)) setShownJob(latest);
-  }, [detail, t, i18n]);
+    // A restore started here before a reload of the page has ended, and this page is logged in: the session survived it.
+    const marked = restoreNotice();
+    if (marked !== null && runs.some((r) => r.id === marked && r.status !== 'running')) restoreSettled();
+    return null;
+  }
 
-  const onJobEnded = useCallback(
-    (job: JobSummary) => {
-      reloadAll();
-      // A restore started here before a reload of the page is still one to tell the end of.
-      const started = startedHere.current.get(job.id) ?? (job.id === restoreNotice() ? ({ kind: 'restore', dryRun: false, target: null } as const) : undefined);
-      if (!started) return;
-      if (started.kind === 'backup') {
-        setOutcome(
-          job.status === 'succeeded'
-            ? { tone: 'ok', text: t('panel:backups.outcome.backupDone') }
-            : { tone: 'error', text: t('panel:backups.outcome.backupFailed', { reason: job.errorMessage ?? '' }) },
-        );
-      } else if (started.kind === 'drill') {
-        setOutcome(
-          job.status === 'succeeded'
-            ? { tone: 'ok', text: t('panel:backups.outcome.drillPassed') }
-            : { tone: 'error', text: t('panel:backups.outcome.drillFailed', { reason: job.errorMessage ?? '' }) },
-        );
-      } else if (started.kind === 'verify') {
-        setOutcome(
-          job.status === 'succeeded'
-            ? { tone: 'ok', text: t('panel:backups.outcome.verified') }
-            : { tone: 'error', text: t('panel:backups.outcome.verifyFailed', { reason: job.errorMessage ?? '' }) },
-        );
-      } else if (started.dryRun) {
-        setOutcome(
-          job.status === 'succeeded'
-            ? { tone: 'info', text: t('panel:backups.outcome.dryRunDone') }
-            : { tone: 'error', text: t('panel:backups.outcome.restoreFailed', { reason: job.errorMessage ?? '' }) },
-        );
-      } else {
-        // The accounts are the backup's now: if the owner's session did not carry over,
-        // this call answers 401 and the panel shows Log in, saying why (restore-notice.ts).
-        api.session().then(
-          () => {
-            restoreSettled();
-            if (job.status === 'succeeded') setRestoreTarget(null);
-            setOutcome(restoreOutcome(t, i18n.resolvedLanguage, job, started.target));
-            // Settings, apps and notifications changed: every page shown loads again.
-            refreshPanelData();
-          },
-          () => undefined,
-        );
-      }
-    },
-    [reloadAll, t, i18n],
-  );
-  const log = useJobLog(shownJob, onJobEnded);
+  function tellEnd(job: JobSummary, startedHere: Started | undefined) {
+    // A restore started here before a reload of the page is still one to tell the end of.
+    const started = startedHere ?? (job.id === restoreNotice() ? ({ kind: 'restore', dryRun: false, target: null } as const) : undefined);
+    if (!started) return;
+    if (started.kind === 'backup') {
+      setOutcome(
+        job.status === 'succeeded'
+          ? { tone: 'ok', text: t('panel:backups.outcome.backupDone') }
+          : { tone: 'error', text: t('panel:backups.outcome.backupFailed', { reason: job.errorMessage ?? '' }) },
+      );
+    } else if (started.kind === 'drill') {
+      setOutcome(
+        job.status === 'succeeded'
+          ? { tone: 'ok', text: t('panel:backups.outcome.drillPassed') }
+          : { tone: 'error', text: t('panel:backups.outcome.drillFailed', { reason: job.errorMessage ?? '' }) },
+      );
+    } else if (started.kind === 'verify') {
+      setOutcome(
+        job.status === 'succeeded'
+          ? { tone: 'ok', text: t('panel:backups.outcome.verified') }
+          : { tone: 'error', text: t('panel:backups.outcome.verifyFailed', { reason: job.errorMessage ?? '' }) },
+      );
+    } else if (started.dryRun) {
+      setOutcome(
+        job.status === 'succeeded'
+          ? { tone: 'info', text: t('panel:backups.outcome.dryRunDone') }
+          : { tone: 'error', text: t('panel:backups.outcome.restoreFailed', { reason: job.errorMessage ?? '' }) },
+      );
+    } else {
+      // The accounts are the backup's now: if the owner's session did not carry over,
+      // this call answers 401 and the panel shows Log in, saying why (restore-notice.ts).
+      api.session().then(
+        () => {
+          restoreSettled();
+          if (job.status === 'succeeded') setRestoreTarget(null);
+          setOutcome(restoreOutcome(t, i18n.resolvedLanguage, job, started.target));
+          // Settings, apps and notifications changed: every page shown loads again.
+          refreshPanelData();
+        },
+        () => undefined,
+      );
+    }
+  }
 
-  // A backup job that starts anywhere (the scheduler, the CLI over SSH, another browser) takes the console.
-  const onFeedJob = useCallback(
-    (job: JobSummary) => {
-      if (job.appId !== backupsAppId) return;
-      if (job.id > newestJobId.current && starting.current === 0) {
-        newestJobId.current = job.id;
-        setShownJob(job);
-      }
-      if (job.status !== 'running') reloadAll();
-    },
-    [reloadAll],
-  );
-  useJobFeed(onFeedJob, reloadAll);
+  /** A restore (not a dry run) is noted as soon as it is started: if it ends the session, the page opened again tells its end. */
+  async function startRestore(request: RestoreRequest, dryRun: boolean, target: RestoreTarget) {
+    await start({ kind: 'restore', dryRun, target }, async () => {
+      const answer = await api.restore(request);
+      if (!dryRun) noteRestoreStarted(answer.job.id);
+      return answer;
+    });
+  }
 
-  const running = log?.job.status === 'running' || Boolean(detail?.lastRuns.some((run) => run.status === 'running'));
-
-  /** Starts a job from this page; a refusal (busy, not found) is the caller's to show. */
-  const start = useCallback(
-    async (what: Started, request: () => Promise<{ job: JobSummary }>) => {
-      setOutcome(null);
-      starting.current += 1;
-      try {
-        const { job } = await request();
-        startedHere.current.set(job.id, what);
-        if (what.kind === 'restore' && !what.dryRun) noteRestoreStarted(job.id);
-        // Shown as the answer describes it (running): its end is then followed and told.
-        show(job);
-      } finally {
-        starting.current -= 1;
-      }
-    },
-    [show],
-  );
-
-  const overviewData = overview.data;
-  const shownSummary = log ? (detail?.lastRuns.find((run) => run.id === log.job.id && run.status === log.job.status) ?? log.job) : null;
   const includeDataSetting = detail?.params.find((param) => param.id === 'includeData')?.value;
   const uploadLimitMiB = detail?.params.find((param) => param.id === 'uploadLimitMiB')?.value;
 
   return (
-    <>
-      <PageHeader title={t('panel:nav.backups')} className="backups-header">
-        <Link href={`/apps/${backupsAppId}`} className="backups-settings-link">
-          {t('panel:backups.settingsLink')}
-        </Link>
-      </PageHeader>
-      <p className="lead backups-lead">{t('panel:backups.intro')}</p>
-
-      <div className="backups-outcome" role="status">
-        {outcome && (
-          <p className={`message ${outcome.tone === 'error' ? 'message-error' : outcome.tone === 'ok' ? 'message-ok' : 'message-info'}`} data-tone={outcome.tone}>
-            {outcome.text}
-          </p>
-        )}
-      </div>
-
-      {overview.problem && (
-        <div className="notice">
-          <ErrorMessage problem={overview.problem} />
-          <button type="button" className="button button-quiet" onClick={reloadAll}>
-            {t('panel:common.retry')}
-          </button>
-        </div>
+    <JobPage
+      title={t('panel:nav.backups')}
+      appId={backupsAppId}
+      settingsLabel={t('panel:backups.settingsLink')}
+      intro={t('panel:backups.intro')}
+      jobs={jobs}
+      outcomeClassName="backups-outcome"
+      markedOutcome
+      banner={(overviewData) => <BackupWarning status={overviewData.status} />}
+      actions={backupActions(t)}
+      consoleEmpty={t('panel:backups.consoleEmpty')}
+    >
+      {(overviewData) => (
+        <>
+          <StatusCard status={overviewData.status} busy={running} onDrill={() => start({ kind: 'drill' }, () => api.runDrill())} />
+          <BackUpNow
+            busy={running}
+            defaultData={typeof includeDataSetting === 'boolean' ? includeDataSetting : true}
+            destination={overviewData.status.destination}
+            onStart={(data) => start({ kind: 'backup' }, () => api.createBackup({ data }))}
+          />
+          <BackupList
+            destination={overviewData.status.destination}
+            backups={overviewData.backups}
+            busy={running}
+            chosen={restoreTarget?.kind === 'archive' ? restoreTarget.listing.name : null}
+            onVerify={(listing, passphrase) => start({ kind: 'verify', name: listing.name }, () => api.verifyBackup(listing.name, passphrase))}
+            onRestore={(listing) => {
+              setOutcome(null);
+              setRestoreTarget({ kind: 'archive', listing });
+            }}
+          />
+          <UploadCard
+            busy={running}
+            limitBytes={typeof uploadLimitMiB === 'number' ? uploadLimitMiB * 1024 * 1024 : null}
+            onUploaded={(target) => {
+              setOutcome(null);
+              setRestoreTarget(target);
+            }}
+          />
+          {restoreTarget && (
+            <RestoreCard
+              key={restoreTarget.kind === 'archive' ? restoreTarget.listing.name : restoreTarget.upload}
+              target={restoreTarget}
+              busy={running}
+              onStart={(request, dryRun) => startRestore(request, dryRun, restoreTarget)}
+              onCancel={() => setRestoreTarget(null)}
+            />
+          )}
+        </>
       )}
-      {overviewData && <BackupWarning status={overviewData.status} />}
-
-      {!overviewData ? (
-        !overview.problem && <Loading />
-      ) : (
-        <div className="backups-layout">
-          <div className="backups-main">
-            <StatusCard status={overviewData.status} busy={running} onDrill={() => start({ kind: 'drill' }, () => api.runDrill())} />
-            <BackUpNow
-              busy={running}
-              defaultData={typeof includeDataSetting === 'boolean' ? includeDataSetting : true}
-              destination={overviewData.status.destination}
-              onStart={(data) => start({ kind: 'backup' }, () => api.createBackup({ data }))}
-            />
-            <BackupList
-              destination={overviewData.status.destination}
-              backups={overviewData.backups}
-              busy={running}
-              chosen={restoreTarget?.kind === 'archive' ? restoreTarget.listing.name : null}
-              onVerify={(listing, passphrase) => start({ kind: 'verify', name: listing.name }, () => api.verifyBackup(listing.name, passphrase))}
-              onRestore={(listing) => {
-                setOutcome(null);
-                setRestoreTarget({ kind: 'archive', listing });
-              }}
-            />
-            <UploadCard
-              busy={running}
-              limitBytes={typeof uploadLimitMiB === 'number' ? uploadLimitMiB * 1024 * 1024 : null}
-              onUploaded={(target) => {
-                setOutcome(null);
-                setRestoreTarget(target);
-              }}
-            />
-            {restoreTarget && (
-              <RestoreCard
-                key={restoreTarget.kind === 'archive' ? restoreTarget.listing.name : restoreTarget.upload}
-                target={restoreTarget}
-                busy={running}
-                onStart={(request, dryRun) => start({ kind: 'restore', dryRun, target: restoreTarget }, () => api.restore(request))}
-                onCancel={() => setRestoreTarget(null)}
-              />
-            )}
-          </div>
-          <div className="backups-side">
-            <JobConsole ref={consoleRef} log={log} job={shownSummary} actions={backupActions(t)} emptyText={t('panel:backups.consoleEmpty')} />
-            {detail && <LastRuns runs={detail.lastRuns} actions={backupActions(t)} shownId={log?.job.id} onShow={setShownJob} />}
-          </div>
-        </div>
-      )}
-    </>
+    </JobPage>
   );
 }
 
@@ -425,7 +329,7 @@ function BackupList({ destination, backups, busy, chosen, onVerify, onRestore }:
       {backups.length === 0 ? (
         <p className="muted">{t('panel:backups.list.empty')}</p>
       ) : (
-        <ul className="backup-list">
+        <ul className="job-page-list">
           {backups.map((listing) => (
             <li key={listing.name}>
               <BackupItem listing={listing} busy={busy} chosen={chosen === listing.name} onVerify={onVerify} onRestore={onRestore} />
@@ -472,13 +376,13 @@ function BackupItem({ listing, busy, chosen, onVerify, onRestore }: BackupItemPr
   const contents =
     listing.data === null ? t('panel:backups.contents.unknown') : listing.data ? t('panel:backups.contents.withData') : t('panel:backups.contents.withoutData');
   return (
-    <article className="backup" aria-labelledby={headingId} data-chosen={chosen}>
-      <div className="backup-summary">
-        <h3 id={headingId} className="backup-date">
+    <article className="job-page-item" aria-labelledby={headingId} data-chosen={chosen}>
+      <div className="job-page-item-summary">
+        <h3 id={headingId} className="job-page-item-date">
           <time dateTime={listing.createdAt}>{formatDateTime(language, listing.createdAt)}</time>
         </h3>
-        <p className="backup-facts-line">
-          <span className="backup-size">{formatBytes(listing.size)}</span>
+        <p className="job-page-item-facts">
+          <span className="job-page-item-size">{formatBytes(listing.size)}</span>
           <span className="backup-contents">{contents}</span>
           {listing.encrypted && (
             <span className="tag backup-encrypted" title={t('panel:backups.list.encryptedHint')}>
@@ -490,7 +394,7 @@ function BackupItem({ listing, busy, chosen, onVerify, onRestore }: BackupItemPr
         <VerifiedBadge verified={listing.verified} />
         <p className="backup-name">{listing.name}</p>
       </div>
-      <div className="backup-actions">
+      <div className="job-page-item-actions">
         <a className="button button-quiet" href={backupDownloadUrl(listing.name)} download={listing.name}>
           <DownloadIcon />
           <span>{t('panel:backups.list.download')}</span>

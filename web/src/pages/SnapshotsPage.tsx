@@ -1,19 +1,13 @@
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'wouter';
-import { api, type AppDetail, type JobSummary } from '../api/endpoints';
+import type { AppDetail, JobSummary } from '../api/endpoints';
 import { problemFrom, type Problem } from '../api/problems';
-import { snapshotsApi, type SnapshotListing, type SnapshotStatus } from '../api/snapshots';
+import { snapshotsApi, type SnapshotListing, type SnapshotStatus, type SnapshotsOverview } from '../api/snapshots';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { JobConsole } from '../components/JobConsole';
-import { LastRuns } from '../components/LastRuns';
-import { Loading } from '../components/Loading';
-import { PageHeader } from '../components/PageHeader';
+import { JobPage } from '../components/JobPage';
 import { formatBytes } from '../format';
-import { useApiData } from '../hooks/useApiData';
-import { useJobFeed } from '../hooks/useJobFeed';
-import { useJobLog } from '../hooks/useJobLog';
+import { usePageJobs } from '../hooks/usePageJobs';
 import { refreshPanelData } from '../hooks/usePanelRefresh';
 import { formatDateTime } from '../jobs';
 import '../apps.css';
@@ -26,11 +20,6 @@ const restartPatienceMs = 90_000;
 
 type Started = { kind: 'create' } | { kind: 'delete' } | { kind: 'rollback'; snapshot: SnapshotListing };
 
-interface Outcome {
-  tone: 'ok' | 'error' | 'info';
-  text: string;
-}
-
 /**
  * Snapshots: how they are made on this box (Btrfs or copies) and the daily schedule,
  * Take a snapshot (with a label), the snapshots with their kind, date and size, Delete
@@ -41,188 +30,103 @@ interface Outcome {
 export function SnapshotsPage() {
   const { t, i18n } = useTranslation();
   const language = i18n.resolvedLanguage;
-  const overview = useApiData('snapshots', (options) => snapshotsApi.overview(options));
-  const app = useApiData(`app:${snapshotsAppId}`, (options) => api.app(snapshotsAppId, options));
-  const reloadOverview = overview.reload;
-  const reloadApp = app.reload;
-  const reloadAll = useCallback(() => {
-    reloadOverview();
-    reloadApp();
-  }, [reloadOverview, reloadApp]);
-
-  const [shownJob, setShownJob] = useState<JobSummary | null>(null);
-  const newestJobId = useRef(0);
-  const startedHere = useRef(new Map<number, Started>());
-  const starting = useRef(0);
-  const consoleRef = useRef<HTMLElement>(null);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const jobs = usePageJobs<SnapshotsOverview, Started>({
+    appId: snapshotsAppId,
+    overviewKey: 'snapshots',
+    loadOverview: (options) => snapshotsApi.overview(options),
+    onEnded: (job, started) => tellEnd(job, started),
+  });
+  const { reloadAll, setOutcome, start } = jobs;
   const [rollbackTarget, setRollbackTarget] = useState<SnapshotListing | null>(null);
   const [restarting, setRestarting] = useState(false);
 
-  const show = useCallback((job: JobSummary) => {
-    newestJobId.current = Math.max(newestJobId.current, job.id);
-    setShownJob(job);
-    consoleRef.current?.scrollIntoView?.({ block: 'nearest' });
-  }, []);
-
-  const detail = app.data;
-  useEffect(() => {
-    if (!detail) return;
-    const latest = detail.lastRuns[0];
-    const firstLoad = newestJobId.current === 0;
-    const isNewer = latest !== undefined && latest.id > newestJobId.current;
-    if (starting.current === 0) for (const run of detail.lastRuns) newestJobId.current = Math.max(newestJobId.current, run.id);
-    if (latest && (firstLoad ? latest.status === 'running' : isNewer && starting.current === 0)) setShownJob(latest);
-  }, [detail]);
-
   /** After a rollback's job: Hearth restarts; ask until it answers with the rollback done. */
-  const awaitRestart = useCallback(
-    (snapshot: SnapshotListing) => {
-      setRestarting(true);
-      setOutcome({ tone: 'info', text: t('snapshots:panel.outcome.restarting') });
-      const deadline = Date.now() + restartPatienceMs;
-      const ask = () => {
-        snapshotsApi.overview({ background: true }).then(
-          (answer) => {
-            if (answer.status.pendingRollback === null) {
-              setRestarting(false);
-              setRollbackTarget(null);
-              setOutcome({ tone: 'ok', text: t('snapshots:panel.outcome.rolledBack', { date: formatDateTime(language, snapshot.createdAt) }) });
-              // Settings, apps and notifications are the snapshot's now: every page shown loads again.
-              refreshPanelData();
-              reloadAll();
-            } else retry();
-          },
-          () => retry(),
-        );
-      };
-      const retry = () => {
-        if (Date.now() > deadline) {
-          setRestarting(false);
-          setOutcome({ tone: 'error', text: t('snapshots:panel.outcome.restartSlow') });
-        } else window.setTimeout(ask, restartPollMs);
-      };
-      window.setTimeout(ask, restartPollMs);
-    },
-    [t, language, reloadAll],
-  );
+  function awaitRestart(snapshot: SnapshotListing) {
+    setRestarting(true);
+    setOutcome({ tone: 'info', text: t('snapshots:panel.outcome.restarting') });
+    const deadline = Date.now() + restartPatienceMs;
+    const ask = () => {
+      snapshotsApi.overview({ background: true }).then(
+        (answer) => {
+          if (answer.status.pendingRollback === null) {
+            setRestarting(false);
+            setRollbackTarget(null);
+            setOutcome({ tone: 'ok', text: t('snapshots:panel.outcome.rolledBack', { date: formatDateTime(language, snapshot.createdAt) }) });
+            // Settings, apps and notifications are the snapshot's now: every page shown loads again.
+            refreshPanelData();
+            reloadAll();
+          } else retry();
+        },
+        () => retry(),
+      );
+    };
+    const retry = () => {
+      if (Date.now() > deadline) {
+        setRestarting(false);
+        setOutcome({ tone: 'error', text: t('snapshots:panel.outcome.restartSlow') });
+      } else window.setTimeout(ask, restartPollMs);
+    };
+    window.setTimeout(ask, restartPollMs);
+  }
 
-  const onJobEnded = useCallback(
-    (job: JobSummary) => {
-      reloadAll();
-      const started = startedHere.current.get(job.id);
-      if (!started) return;
-      const ok = job.status === 'succeeded';
-      const reason = job.errorMessage ?? '';
-      if (started.kind === 'create') setOutcome(ok ? { tone: 'ok', text: t('snapshots:panel.outcome.created') } : { tone: 'error', text: t('snapshots:panel.outcome.createFailed', { reason }) });
-      else if (started.kind === 'delete') setOutcome(ok ? { tone: 'ok', text: t('snapshots:panel.outcome.deleted') } : { tone: 'error', text: t('snapshots:panel.outcome.deleteFailed', { reason }) });
-      else if (ok) awaitRestart(started.snapshot);
-      else setOutcome({ tone: 'error', text: t('snapshots:panel.outcome.rollbackFailed', { reason }) });
-    },
-    [reloadAll, t, awaitRestart],
-  );
-  const log = useJobLog(shownJob, onJobEnded);
+  function tellEnd(job: JobSummary, started: Started | undefined) {
+    if (!started) return;
+    const ok = job.status === 'succeeded';
+    const reason = job.errorMessage ?? '';
+    if (started.kind === 'create') setOutcome(ok ? { tone: 'ok', text: t('snapshots:panel.outcome.created') } : { tone: 'error', text: t('snapshots:panel.outcome.createFailed', { reason }) });
+    else if (started.kind === 'delete') setOutcome(ok ? { tone: 'ok', text: t('snapshots:panel.outcome.deleted') } : { tone: 'error', text: t('snapshots:panel.outcome.deleteFailed', { reason }) });
+    else if (ok) awaitRestart(started.snapshot);
+    else setOutcome({ tone: 'error', text: t('snapshots:panel.outcome.rollbackFailed', { reason }) });
+  }
 
-  // A snapshot job that starts anywhere (the scheduler, the CLI, an update) takes the console.
-  const onFeedJob = useCallback(
-    (job: JobSummary) => {
-      if (job.appId !== snapshotsAppId) return;
-      if (job.id > newestJobId.current && starting.current === 0) {
-        newestJobId.current = job.id;
-        setShownJob(job);
-      }
-      if (job.status !== 'running') reloadAll();
-    },
-    [reloadAll],
-  );
-  useJobFeed(onFeedJob, reloadAll);
-
-  const running = restarting || log?.job.status === 'running' || Boolean(detail?.lastRuns.some((run) => run.status === 'running'));
-
-  const start = useCallback(
-    async (what: Started, request: () => Promise<{ job: JobSummary }>) => {
-      setOutcome(null);
-      starting.current += 1;
-      try {
-        const { job } = await request();
-        startedHere.current.set(job.id, what);
-        show(job);
-      } finally {
-        starting.current -= 1;
-      }
-    },
-    [show],
-  );
-
-  const data = overview.data;
-  const shownSummary = log ? (detail?.lastRuns.find((run) => run.id === log.job.id && run.status === log.job.status) ?? log.job) : null;
-  const pending = data?.status.pendingRollback ? data.snapshots.find((s) => s.id === data.status.pendingRollback!.snapshotId) : undefined;
+  const running = restarting || jobs.running;
+  const loaded = jobs.overview.data;
+  const pending = loaded?.status.pendingRollback ? loaded.snapshots.find((s) => s.id === loaded.status.pendingRollback!.snapshotId) : undefined;
 
   return (
-    <>
-      <PageHeader title={t('snapshots:panel.title')} className="snapshots-header">
-        <Link href={`/apps/${snapshotsAppId}`} className="snapshots-settings-link">
-          {t('snapshots:panel.settingsLink')}
-        </Link>
-      </PageHeader>
-      <p className="lead snapshots-lead">{t('snapshots:panel.intro')}</p>
-
-      <div className="snapshots-outcome" role="status">
-        {outcome && (
-          <p className={`message ${outcome.tone === 'error' ? 'message-error' : outcome.tone === 'ok' ? 'message-ok' : 'message-info'}`} data-tone={outcome.tone}>
-            {outcome.text}
-          </p>
-        )}
-      </div>
-
-      {overview.problem && !restarting && (
-        <div className="notice">
-          <ErrorMessage problem={overview.problem} />
-          <button type="button" className="button button-quiet" onClick={reloadAll}>
-            {t('panel:common.retry')}
-          </button>
-        </div>
-      )}
-
-      {!data ? (
-        !overview.problem && <Loading />
-      ) : (
-        <div className="snapshots-layout">
-          <div className="snapshots-main">
-            {pending && !restarting && (
-              <p className="message message-warning snapshots-pending" role="note">
-                {t('snapshots:panel.pending', { date: formatDateTime(language, pending.createdAt) })}
-              </p>
-            )}
-            <StatusCard status={data.status} />
-            <TakeSnapshot busy={running} onStart={(label) => start({ kind: 'create' }, () => snapshotsApi.create(label))} />
-            <SnapshotList
-              snapshots={data.snapshots}
+    <JobPage
+      title={t('snapshots:panel.title')}
+      appId={snapshotsAppId}
+      settingsLabel={t('snapshots:panel.settingsLink')}
+      intro={t('snapshots:panel.intro')}
+      jobs={jobs}
+      outcomeClassName="snapshots-outcome"
+      markedOutcome
+      showProblem={!restarting}
+      actions={snapshotActions(t)}
+      consoleEmpty={t('snapshots:panel.consoleEmpty')}
+    >
+      {(data) => (
+        <>
+          {pending && !restarting && (
+            <p className="message message-warning snapshots-pending" role="note">
+              {t('snapshots:panel.pending', { date: formatDateTime(language, pending.createdAt) })}
+            </p>
+          )}
+          <StatusCard status={data.status} />
+          <TakeSnapshot busy={running} onStart={(label) => start({ kind: 'create' }, () => snapshotsApi.create(label))} />
+          <SnapshotList
+            snapshots={data.snapshots}
+            busy={running}
+            chosen={rollbackTarget?.id ?? null}
+            onDelete={(snapshot) => start({ kind: 'delete' }, () => snapshotsApi.remove(snapshot.id))}
+            onRollback={(snapshot) => {
+              setOutcome(null);
+              setRollbackTarget(snapshot);
+            }}
+          />
+          {rollbackTarget && (
+            <RollbackCard
+              key={rollbackTarget.id}
+              snapshot={rollbackTarget}
               busy={running}
-              chosen={rollbackTarget?.id ?? null}
-              onDelete={(snapshot) => start({ kind: 'delete' }, () => snapshotsApi.remove(snapshot.id))}
-              onRollback={(snapshot) => {
-                setOutcome(null);
-                setRollbackTarget(snapshot);
-              }}
+              onStart={(confirm) => start({ kind: 'rollback', snapshot: rollbackTarget }, () => snapshotsApi.rollback(rollbackTarget.id, confirm))}
+              onCancel={() => setRollbackTarget(null)}
             />
-            {rollbackTarget && (
-              <RollbackCard
-                key={rollbackTarget.id}
-                snapshot={rollbackTarget}
-                busy={running}
-                onStart={(confirm) => start({ kind: 'rollback', snapshot: rollbackTarget }, () => snapshotsApi.rollback(rollbackTarget.id, confirm))}
-                onCancel={() => setRollbackTarget(null)}
-              />
-            )}
-          </div>
-          <div className="snapshots-side">
-            <JobConsole ref={consoleRef} log={log} job={shownSummary} actions={snapshotActions(t)} emptyText={t('snapshots:panel.consoleEmpty')} />
-            {detail && <LastRuns runs={detail.lastRuns} actions={snapshotActions(t)} shownId={log?.job.id} onShow={setShownJob} />}
-          </div>
-        </div>
+          )}
+        </>
       )}
-    </>
+    </JobPage>
   );
 }
 
@@ -329,7 +233,7 @@ function SnapshotList({ snapshots, busy, chosen, onDelete, onRollback }: Snapsho
       {snapshots.length === 0 ? (
         <p className="muted">{t('snapshots:panel.list.empty')}</p>
       ) : (
-        <ul className="snapshot-list">
+        <ul className="job-page-list">
           {snapshots.map((snapshot) => (
             <li key={snapshot.id}>
               <SnapshotItem snapshot={snapshot} all={snapshots} busy={busy} chosen={chosen === snapshot.id} onDelete={onDelete} onRollback={onRollback} />
@@ -379,20 +283,20 @@ function SnapshotItem({ snapshot, all, busy, chosen, onDelete, onRollback }: Sna
         : t('snapshots:panel.list.preRollbackGone')
       : snapshot.label;
   return (
-    <article className="snapshot" aria-labelledby={headingId} data-chosen={chosen} data-reason={snapshot.reason}>
-      <div className="snapshot-summary">
-        <h3 id={headingId} className="snapshot-date">
+    <article className="job-page-item" aria-labelledby={headingId} data-chosen={chosen} data-reason={snapshot.reason}>
+      <div className="job-page-item-summary">
+        <h3 id={headingId} className="job-page-item-date">
           <time dateTime={snapshot.createdAt}>{formatDateTime(language, snapshot.createdAt)}</time>
         </h3>
-        <p className="snapshot-facts-line">
+        <p className="job-page-item-facts">
           <span className="tag snapshot-kind">{t(`snapshots:panel.kind.${snapshot.reason}`)}</span>
-          <span className="snapshot-size">{snapshot.sizeBytes === null ? t('snapshots:panel.list.shared') : formatBytes(snapshot.sizeBytes)}</span>
+          <span className="job-page-item-size">{snapshot.sizeBytes === null ? t('snapshots:panel.list.shared') : formatBytes(snapshot.sizeBytes)}</span>
           {snapshot.rollbackPending && <span className="tag snapshot-pending">{t('snapshots:panel.list.pending')}</span>}
         </p>
         {about && <p className="snapshot-label">{about}</p>}
         <p className="snapshot-id">{snapshot.id}</p>
       </div>
-      <div className="snapshot-actions">
+      <div className="job-page-item-actions">
         <button type="button" className="button button-secondary" disabled={busy || snapshot.rollbackPending} onClick={() => onRollback(snapshot)}>
           {t('snapshots:panel.list.rollback')}
         </button>

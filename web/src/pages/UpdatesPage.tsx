@@ -1,29 +1,18 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'wouter';
-import { api, type AppDetail, type JobSummary } from '../api/endpoints';
+import type { AppDetail, JobSummary } from '../api/endpoints';
 import { problemFrom, type Problem } from '../api/problems';
 import { updatesApi, type CheckInfo, type HeldBackInfo, type HistoryInfo, type UpdatesOverview } from '../api/updates';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { JobConsole } from '../components/JobConsole';
-import { LastRuns } from '../components/LastRuns';
-import { Loading } from '../components/Loading';
-import { PageHeader } from '../components/PageHeader';
+import { JobPage } from '../components/JobPage';
 import { formatBytes } from '../format';
-import { useApiData } from '../hooks/useApiData';
-import { useJobFeed } from '../hooks/useJobFeed';
-import { useJobLog } from '../hooks/useJobLog';
+import { usePageJobs } from '../hooks/usePageJobs';
 import { formatDateTime } from '../jobs';
 import '../apps.css';
 import '../updates.css';
 
 const updatesAppId = 'updates';
-
-interface Outcome {
-  tone: 'ok' | 'error' | 'info';
-  text: string;
-}
 
 /**
  * Updates: the running version, what the channel offers with its notes in the panel's
@@ -35,126 +24,44 @@ interface Outcome {
 export function UpdatesPage() {
   const { t, i18n } = useTranslation();
   const language = i18n.resolvedLanguage;
-  const overview = useApiData('updates', (options) => updatesApi.overview(options));
-  const app = useApiData(`app:${updatesAppId}`, (options) => api.app(updatesAppId, options));
-  const reloadOverview = overview.reload;
-  const reloadApp = app.reload;
-  const reloadAll = useCallback(() => {
-    reloadOverview();
-    reloadApp();
-  }, [reloadOverview, reloadApp]);
+  // Every job started here is an update: its end is told the same way.
+  const jobs = usePageJobs<UpdatesOverview, 'update'>({
+    appId: updatesAppId,
+    overviewKey: 'updates',
+    loadOverview: (options) => updatesApi.overview(options),
+    onEnded: (job, started) => tellEnd(job, started),
+  });
+  const { reloadAll, setOutcome, start, running } = jobs;
 
-  const [shownJob, setShownJob] = useState<JobSummary | null>(null);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-  const newestJobId = useRef(0);
-  const attached = useRef(false);
-  const startedHere = useRef(new Set<number>());
-  const starting = useRef(0);
-  const consoleRef = useRef<HTMLElement>(null);
-
-  const detail = app.data;
-  // First load: follow an update that still runs (the scheduler, the CLI); later, any newer job of the app.
-  useEffect(() => {
-    if (!detail) return;
-    const latest = detail.lastRuns[0];
-    const isNewer = latest !== undefined && latest.id > newestJobId.current;
-    if (starting.current === 0) for (const run of detail.lastRuns) newestJobId.current = Math.max(newestJobId.current, run.id);
-    const firstLoad = !attached.current;
-    attached.current = true;
-    if (latest && (firstLoad ? latest.status === 'running' : isNewer && starting.current === 0)) setShownJob(latest);
-  }, [detail]);
-
-  const onJobEnded = useCallback(
-    (job: JobSummary) => {
-      reloadAll();
-      if (!startedHere.current.has(job.id)) return;
-      setOutcome(
-        job.status === 'succeeded'
-          ? { tone: 'ok', text: t('panel:updates.outcome.done') }
-          : { tone: 'error', text: t('panel:updates.outcome.failed', { reason: job.errorMessage ?? '' }) },
-      );
-    },
-    [reloadAll, t],
-  );
-  const log = useJobLog(shownJob, onJobEnded);
-
-  const onFeedJob = useCallback(
-    (job: JobSummary) => {
-      if (job.appId !== updatesAppId) return;
-      if (job.id > newestJobId.current && starting.current === 0) {
-        newestJobId.current = job.id;
-        setShownJob(job);
-      }
-      if (job.status !== 'running') reloadAll();
-    },
-    [reloadAll],
-  );
-  useJobFeed(onFeedJob, reloadAll);
-
-  const running = log?.job.status === 'running' || Boolean(detail?.lastRuns.some((run) => run.status === 'running'));
-
-  const startUpdate = useCallback(
-    async (request: { version?: string; allowBreaking?: boolean }) => {
-      setOutcome(null);
-      starting.current += 1;
-      try {
-        const { job } = await updatesApi.start(request);
-        startedHere.current.add(job.id);
-        newestJobId.current = Math.max(newestJobId.current, job.id);
-        setShownJob(job);
-        consoleRef.current?.scrollIntoView?.({ block: 'nearest' });
-      } finally {
-        starting.current -= 1;
-      }
-    },
-    [],
-  );
-
-  const data = overview.data;
-  const shownSummary = log ? (detail?.lastRuns.find((run) => run.id === log.job.id && run.status === log.job.status) ?? log.job) : null;
+  function tellEnd(job: JobSummary, started: 'update' | undefined) {
+    if (!started) return;
+    setOutcome(
+      job.status === 'succeeded'
+        ? { tone: 'ok', text: t('panel:updates.outcome.done') }
+        : { tone: 'error', text: t('panel:updates.outcome.failed', { reason: job.errorMessage ?? '' }) },
+    );
+  }
+  const startUpdate = useCallback((request: { version?: string; allowBreaking?: boolean }) => start('update', () => updatesApi.start(request)), [start]);
 
   return (
-    <>
-      <PageHeader title={t('panel:nav.updates')} className="updates-header">
-        <Link href={`/apps/${updatesAppId}`} className="updates-settings-link">
-          {t('panel:updates.settingsLink')}
-        </Link>
-      </PageHeader>
-      <p className="lead updates-lead">{t('panel:updates.intro')}</p>
-
-      <div className="updates-outcome" role="status">
-        {outcome && (
-          <p className={`message ${outcome.tone === 'error' ? 'message-error' : outcome.tone === 'ok' ? 'message-ok' : 'message-info'}`} data-tone={outcome.tone}>
-            {outcome.text}
-          </p>
-        )}
-      </div>
-
-      {overview.problem && (
-        <div className="notice">
-          <ErrorMessage problem={overview.problem} />
-          <button type="button" className="button button-quiet" onClick={reloadAll}>
-            {t('panel:common.retry')}
-          </button>
-        </div>
+    <JobPage
+      title={t('panel:nav.updates')}
+      appId={updatesAppId}
+      settingsLabel={t('panel:updates.settingsLink')}
+      intro={t('panel:updates.intro')}
+      jobs={jobs}
+      mainClassName="updates-main"
+      actions={updateActions(t)}
+      consoleEmpty={t('panel:updates.consoleEmpty')}
+    >
+      {(data) => (
+        <>
+          <VersionCard data={data} language={language} busy={running} onChecked={reloadAll} onUpdate={startUpdate} />
+          <AutomaticCard data={data} language={language} busy={running} onChanged={reloadAll} onUpdate={startUpdate} />
+          <HistoryCard history={data.history} language={language} />
+        </>
       )}
-
-      {!data ? (
-        !overview.problem && <Loading />
-      ) : (
-        <div className="updates-layout">
-          <div className="updates-main">
-            <VersionCard data={data} language={language} busy={running} onChecked={reloadAll} onUpdate={startUpdate} />
-            <AutomaticCard data={data} language={language} busy={running} onChanged={reloadAll} onUpdate={startUpdate} />
-            <HistoryCard history={data.history} language={language} />
-          </div>
-          <div className="updates-side">
-            <JobConsole ref={consoleRef} log={log} job={shownSummary} actions={updateActions(t)} emptyText={t('panel:updates.consoleEmpty')} />
-            {detail && <LastRuns runs={detail.lastRuns} actions={updateActions(t)} shownId={log?.job.id} onShow={setShownJob} />}
-          </div>
-        </div>
-      )}
-    </>
+    </JobPage>
   );
 }
 
