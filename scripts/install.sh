@@ -18,6 +18,9 @@
 #   --no-start      enable the unit but do not start it now
 #   --node PATH     the node binary (default: node on PATH); Node 20.19 or newer
 #   --force         reinstall a version that is already installed and current
+#   --no-packages   do not install the Debian packages Hearth's features run (zstd, rsync,
+#                   fdisk, btrfs-progs, …); by default they are installed with apt-get when
+#                   the root is / and apt-get exists
 #
 # Installing a version next to an installed one switches `current` to it (the previous one
 # is kept); updates afterwards are done by Hearth itself (docs/operations.md).
@@ -35,7 +38,7 @@ die() {
   exit 1
 }
 
-root=${HEARTH_ROOT:-/} systemd=auto start=yes node=node force=no bundle=''
+root=${HEARTH_ROOT:-/} systemd=auto start=yes node=node force=no packages=auto bundle=''
 while [[ $# -gt 0 ]]; do
   case $1 in
     --root) [[ $# -ge 2 ]] || usage; root=$2; shift 2 ;;
@@ -44,6 +47,7 @@ while [[ $# -gt 0 ]]; do
     --no-start) start=no; shift ;;
     --node) [[ $# -ge 2 ]] || usage; node=$2; shift 2 ;;
     --force) force=yes; shift ;;
+    --no-packages) packages=no; shift ;;
     -h | --help) usage ;;
     -*) say "unknown option $1"; usage ;;
     *) [[ -z $bundle ]] || usage; bundle=$1; shift ;;
@@ -75,6 +79,15 @@ here_arch=$("$node" -p process.arch)
 here_abi=$("$node" -p process.versions.modules)
 [[ $arch == "$here_arch" ]] || die "the bundle is built for $arch; this machine is $here_arch"
 [[ $abi == "$here_abi" ]] || die "the bundle is built for Node ABI $abi; this node ($("$node" --version)) is ABI $here_abi"
+
+# The programs Hearth runs: backups (zstd), the data folder move and logs in RAM (rsync),
+# formatting and mounting drives (fdisk's sfdisk, btrfs-progs, e2fsprogs, util-linux).
+if [[ $packages == auto && $root == / ]] && command -v apt-get >/dev/null 2>&1; then
+  say "installing the Debian packages Hearth uses (--no-packages to skip)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    zstd rsync fdisk btrfs-progs e2fsprogs util-linux ||
+    die "apt-get could not install the packages Hearth uses (run apt-get update first?); Hearth was not installed"
+fi
 
 opt=$root/opt/hearth
 releases=$opt/releases
