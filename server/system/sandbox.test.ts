@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolvePaths } from '../paths.js';
 import { tempRoot } from '../testing/temp-root.js';
-import { createSandboxSystem } from './sandbox.js';
+import { createSandboxSystem, parseMeminfo } from './sandbox.js';
 import { createLinuxSystem } from './linux.js';
 
 describe('sandbox system', () => {
@@ -66,5 +66,19 @@ describe('linux system', () => {
   it('reports the real hostname', async () => {
     const system = createLinuxSystem(resolvePaths(tempRoot()));
     expect(await system.hostname()).toBe((await import('node:os')).hostname());
+  });
+});
+
+describe("the sandbox's pretend memory", () => {
+  it('takes the demo board’s /proc/meminfo under the root, and the machine’s without one', async () => {
+    const paths = resolvePaths(tempRoot());
+    const system = createSandboxSystem(paths);
+    const machine = parseMeminfo(readFileSync('/proc/meminfo', 'utf8'));
+    expect(machine!.totalBytes).toBeGreaterThan(machine!.availableBytes);
+    expect((await system.hostFacts()).memory.totalBytes).toBe(machine!.totalBytes);
+    mkdirSync(path.join(paths.root, 'proc'), { recursive: true });
+    writeFileSync(path.join(paths.root, 'proc/meminfo'), 'MemTotal:        3882024 kB\nMemFree:         2406855 kB\nMemAvailable:    3338541 kB\n');
+    expect((await system.hostFacts()).memory).toEqual({ totalBytes: 3882024 * 1024, availableBytes: 3338541 * 1024 });
+    expect(parseMeminfo('garbage')).toBeUndefined();
   });
 });

@@ -61,8 +61,22 @@ export function createSandboxSystem(paths: Paths): System & { sandboxState(): Pr
     },
     hostname,
     async hostFacts() {
-      return readHostFacts(await hostname(), paths.dataDir);
+      const facts = await readHostFacts(await hostname(), paths.dataDir);
+      // The demo board's memory (its /proc/meminfo, seeded under the root), so the dashboard agrees with its board card.
+      const pretend = parseMeminfo((await files.readFile(paths.systemFile('proc/meminfo'))) ?? '');
+      return pretend ? { ...facts, memory: pretend } : facts;
     },
     sandboxState: readState,
   };
+}
+
+/** MemTotal and MemAvailable of a /proc/meminfo text (kB), or undefined when it has neither. */
+export function parseMeminfo(text: string): { totalBytes: number; availableBytes: number } | undefined {
+  const kB = (name: string) => {
+    const match = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text);
+    return match ? Number(match[1]) * 1024 : undefined;
+  };
+  const totalBytes = kB('MemTotal');
+  const availableBytes = kB('MemAvailable');
+  return totalBytes !== undefined && availableBytes !== undefined ? { totalBytes, availableBytes } : undefined;
 }
