@@ -66,8 +66,11 @@ export function AppPage({ id }: { id: string }) {
         setShownJob(job);
       }
       if (job.status !== 'running') reload();
+      // The feed tells every end, also of a job the console no longer shows: the owner's edits
+      // are the box's own once their job succeeded, and stale once the watchdog put the old values back.
+      if (job.status === 'succeeded' && (startedHere.current.has(job.id) || job.startedBy === 'watchdog')) form.reset();
     },
-    [id, reload],
+    [id, reload, form.reset],
   );
   // Each time the feed (re)connects, reload: a job may have started or ended while it was not listening.
   useJobFeed(onFeedJob, reload);
