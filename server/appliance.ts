@@ -84,7 +84,9 @@ export function createAppliance(options: ApplianceOptions) {
         let dir = paths.dataDir;
         while ((await system.pathType(dir)) === undefined && dir !== paths.root) dir = path.dirname(dir);
         const space = await system.fileSystemOf(dir);
-        return { totalBytes: space.totalBytes, usedBytes: space.totalBytes - space.availableBytes };
+        // As df counts it: used of what the owner can fill (blocks reserved for root left out).
+        const usedBytes = space.totalBytes - space.freeBytes;
+        return { usedBytes, totalBytes: usedBytes + space.availableBytes };
       },
     },
   });

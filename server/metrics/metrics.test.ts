@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../store/database.js';
 import { manualClock, tempRoot } from '../testing/temp-root.js';
@@ -53,6 +54,9 @@ describe('metrics', () => {
     expect(total!.value).toBeGreaterThan(0);
     expect(used!.value).toBeGreaterThan(0);
     expect(used!.value).toBeLessThanOrEqual(total!.value);
+    // The same share of the disk as df's Use% (used of used + available; root's reserve left out).
+    const [usedNow, availableNow] = execFileSync('df', ['--output=used,avail', '-B1', appliance.paths.root], { encoding: 'utf8' }).trim().split('\n')[1]!.trim().split(/\s+/).map(Number);
+    expect(Math.abs(used!.value / total!.value - usedNow! / (usedNow! + availableNow!))).toBeLessThan(0.01);
     appliance.close();
   });
 });

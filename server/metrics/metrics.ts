@@ -7,6 +7,7 @@ import type { Db } from '../store/database.js';
  * come in. A board with no sensor simply has no temperature samples.
  */
 
+/** data_disk_total is what the owner can fill (used + available, as df counts it), so used/total is df's Use%. */
 export type MetricName = 'cpu_temperature' | 'data_disk_used' | 'data_disk_total';
 
 export interface MetricSample {

@@ -105,7 +105,7 @@ export function localFiles(paths: Paths) {
     },
     async fileSystemOf(file: string) {
       const info = await statfs(confine(file));
-      return { type: fileSystemTypes[info.type] ?? `0x${info.type.toString(16)}`, totalBytes: info.blocks * info.bsize, availableBytes: info.bavail * info.bsize };
+      return { type: fileSystemTypes[info.type] ?? `0x${info.type.toString(16)}`, totalBytes: info.blocks * info.bsize, availableBytes: info.bavail * info.bsize, freeBytes: info.bfree * info.bsize };
     },
     async removeFile(file: string) {
       const target = confine(file);

@@ -50,6 +50,8 @@ export interface FileSystemInfo {
   totalBytes: number;
   /** What an unprivileged writer may still use (f_bavail). */
   availableBytes: number;
+  /** Free including the blocks reserved for root (f_bfree): total − free is what is used, as df counts it. */
+  freeBytes: number;
 }
 
 export interface NetworkAddress {

@@ -31,7 +31,7 @@ export function MetricsCharts() {
   const percent = (value: number) => t('panel:metrics.percent', { value: value.toFixed(1) });
 
   return (
-    <section className="card metrics" aria-labelledby="metrics-heading">
+    <section className="card card-wide metrics" aria-labelledby="metrics-heading">
       <h2 id="metrics-heading">{t('panel:metrics.title')}</h2>
       <LineChart
         title={t('panel:metrics.temperature')}
@@ -73,13 +73,15 @@ interface LineChartProps {
   format: (value: number) => string;
   empty: string;
   time: (at: number) => string;
+  /** A line under the title; the limit's meaning when there is nothing else to say. */
   note?: string | undefined;
 }
 
 /** One series as an SVG line (no chart library: a polyline per unbroken run of samples), summarized in words for screen readers. */
 function LineChart({ title, samples, from, to, minimum, maximum, limit, format, empty, time, note }: LineChartProps) {
   const { t } = useTranslation();
-  const x = (at: number) => ((at - from) / (to - from)) * width;
+  // A few units in from each side, so a point at either end is drawn whole.
+  const x = (at: number) => 4 + ((at - from) / (to - from)) * (width - 8);
   const y = (value: number) => height - ((Math.min(maximum, Math.max(minimum, value)) - minimum) / (maximum - minimum)) * height;
   const runs: Sample[][] = [];
   for (const sample of samples) {
@@ -99,7 +101,7 @@ function LineChart({ title, samples, from, to, minimum, maximum, limit, format, 
     <figure className="metric-chart" data-above-limit={above}>
       <figcaption>
         <span className="metric-title">{title}</span> <span className="metric-latest">{latest ? format(latest.value) : empty}</span>
-        {note && <span className="metric-note"> · {note}</span>}
+        <span className="metric-note">{note ?? limit.label}</span>
       </figcaption>
       <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label={summary}>
         <line className="metric-limit" x1={0} x2={width} y1={y(limit.value)} y2={y(limit.value)}>
@@ -114,8 +116,8 @@ function LineChart({ title, samples, from, to, minimum, maximum, limit, format, 
         )}
       </svg>
       <div className="metric-axis" aria-hidden="true">
-        <span>{time(from)}</span>
-        <span>{time(to)}</span>
+        <span>{t('panel:metrics.hoursAgo', { hours: Math.round((to - from) / 3_600_000) })}</span>
+        <span>{t('panel:metrics.now')}</span>
       </div>
     </figure>
   );
