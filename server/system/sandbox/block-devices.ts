@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { blockDeviceFixture, type SimDisk, type SimVolume } from './block-device-fixture.js';
-import { fail, ok, type ProgramSimulation, type SandboxHost, type SimulatedResult } from './simulation.js';
+import { fail, ok, operands, optionValue, toBox, toReal, type ProgramSimulation, type SandboxHost, type SimulatedResult } from './simulation.js';
 import type { SandboxState } from './state.js';
 
 /**
@@ -57,38 +57,6 @@ function allVolumes(disk: SimDisk): SimVolume[] {
 function partitionName(disk: SimDisk, index: number): string {
   // sda → sda1; mmcblk0, nvme0n1, loop0 → …p1 (a name ending in a digit takes a "p").
   return /\d$/.test(disk.kname) ? `${disk.kname}p${index}` : `${disk.kname}${index}`;
-}
-
-function toReal(host: SandboxHost, boxPath: string): string {
-  return path.resolve(path.join(host.root, boxPath));
-}
-
-function toBox(host: SandboxHost, real: string): string | undefined {
-  const relative = path.relative(host.root, path.resolve(real));
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
-  return '/' + relative.split(path.sep).join('/');
-}
-
-/** Options taking a value, so that value is not read as an operand. */
-function operands(args: string[], withValue: readonly string[]): string[] {
-  const found: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (withValue.includes(arg)) i++;
-    else if (arg === '--') found.push(...args.slice(i + 1)), (i = args.length);
-    else if (!arg.startsWith('-')) found.push(arg);
-  }
-  return found;
-}
-
-function optionValue(args: string[], names: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (names.includes(arg)) return args[i + 1];
-    const long = names.find((n) => n.startsWith('--') && arg.startsWith(`${n}=`));
-    if (long) return arg.slice(long.length + 1);
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------- lsblk

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import path from 'node:path';
-import { fail, ok, type ProgramSimulation, type SandboxHost, type SimulatedResult } from './simulation.js';
+import { fail, ok, operands, optionValue, toBox, toReal, type ProgramSimulation, type SimulatedResult } from './simulation.js';
 import type { SandboxState } from './state.js';
 
 /**
@@ -36,39 +35,8 @@ export function pretendMounts(state: SandboxState): readonly PretendMount[] {
   return table(state);
 }
 
-function toBox(host: SandboxHost, real: string): string | undefined {
-  const relative = path.relative(host.root, path.resolve(real));
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
-  return '/' + relative.split(path.sep).join('/');
-}
-
-function toReal(host: SandboxHost, boxPath: string): string {
-  return path.resolve(path.join(host.root, boxPath));
-}
-
 const mountValued = ['-t', '--types', '-o', '--options', '-T', '--fstab', '--target-prefix', '-U', '--uuid', '-L', '--label', '--source', '--target', '-O', '--test-opts'];
 const propagation = ['--make-private', '--make-rprivate', '--make-shared', '--make-rshared', '--make-slave', '--make-rslave', '--make-unbindable', '--make-runbindable'];
-
-function operands(args: string[], withValue: readonly string[]): string[] {
-  const found: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (withValue.includes(arg)) i++;
-    else if (arg === '--') found.push(...args.slice(i + 1)), (i = args.length);
-    else if (!arg.startsWith('-')) found.push(arg);
-  }
-  return found;
-}
-
-function optionValue(args: string[], names: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (names.includes(arg)) return args[i + 1];
-    const long = names.find((n) => n.startsWith('--') && arg.startsWith(`${n}=`));
-    if (long) return arg.slice(long.length + 1);
-  }
-  return undefined;
-}
 
 function isDirectory(real: string): boolean {
   try {
