@@ -8,37 +8,9 @@ import { formatBytes } from '../format.js';
 import { summarizeJob } from '../jobs/job-summary.js';
 import { errorResponses } from '../schemas/api.js';
 import { JobSummary } from '../schemas/apps.js';
+import { BackupListingSchema as Listing, BackupStatusSchema as Status } from '../schemas/backups.js';
 
 const ArchiveName = Type.Object({ name: Type.String({ pattern: '^hearth-backup_[a-z0-9-]{1,63}_\\d{8}-\\d{6}\\.tar(\\.gz|\\.zst)?(\\.age)?$' }) });
-
-const Listing = Type.Object({
-  name: Type.String(),
-  path: Type.String(),
-  size: Type.Number(),
-  createdAt: Type.String(),
-  host: Type.String(),
-  compression: Type.String(),
-  encrypted: Type.Boolean(),
-  data: Type.Union([Type.Boolean(), Type.Null()]),
-  entries: Type.Union([Type.Integer(), Type.Null()]),
-  verified: Type.Union([
-    Type.Null(),
-    Type.Object({ at: Type.String(), ok: Type.Boolean(), error: Type.Union([Type.String(), Type.Null()]), message: Type.Union([Type.String(), Type.Null()]) }),
-  ]),
-});
-
-const Status = Type.Object({
-  destination: Type.String(),
-  autoBackup: Type.Boolean(),
-  lastGoodAt: Type.Union([Type.String(), Type.Null()]),
-  staleAfterDays: Type.Integer(),
-  stale: Type.Boolean(),
-  lastDrill: Type.Union([
-    Type.Null(),
-    Type.Object({ at: Type.String(), archive: Type.String(), ok: Type.Boolean(), errorCode: Type.Union([Type.String(), Type.Null()]), message: Type.Union([Type.String(), Type.Null()]) }),
-  ]),
-  drillFailing: Type.Boolean(),
-});
 
 const Passphrase = Type.String({ minLength: 1, maxLength: 1024 });
 const Started = Type.Object({ job: JobSummary });

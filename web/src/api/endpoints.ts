@@ -1,5 +1,6 @@
 import type { ActivationStatus, PassphraseSuggestion, SessionInfo, SystemInfo } from '../../../server/schemas/api';
 import type { BoardInfo } from '../../../server/schemas/board';
+import type { BackupListing, BackupStatus } from '../../../server/schemas/backups';
 import type { AppDetail, AppList, AppSummary, JobDetail, JobSummary, LogLine, ParamDescription, PathCheck, RunAppRequest } from '../../../server/schemas/apps';
 import { currentLanguage } from '../i18n';
 import { apiRequest, type RequestOptions } from './client';
@@ -103,36 +104,8 @@ function notificationSearch({ limit, before, unreadOnly }: NotificationQuery): s
 /** How far a long job (a backup, a restore) is: the phase, and what is done of it. */
 export type JobProgress = NonNullable<JobSummary['progress']>;
 
-/** Is the box safely backed up, and can it be restored? (GET /api/backups, server/routes/backups.ts) */
-export interface BackupStatus {
-  /** As the owner set it in the Backups app ("/media/usb/backups"). */
-  destination: string;
-  autoBackup: boolean;
-  /** The newest backup that was verified, or null: never. */
-  lastGoodAt: string | null;
-  staleAfterDays: number;
-  /** No verified backup for staleAfterDays (or never, that long after activation). */
-  stale: boolean;
-  /** message: the failure in the panel's language. */
-  lastDrill: null | { at: string; archive: string; ok: boolean; errorCode: string | null; message: string | null };
-  drillFailing: boolean;
-}
-
-/** One archive in the destination. */
-export interface BackupListing {
-  name: string;
-  path: string;
-  size: number;
-  createdAt: string;
-  host: string;
-  compression: string;
-  encrypted: boolean;
-  /** Whether it holds the owner's files; null when not known (an encrypted archive from elsewhere). */
-  data: boolean | null;
-  entries: number | null;
-  /** The last time it was read back in full; `error` is an error code, `message` says it in the panel's language. */
-  verified: null | { at: string; ok: boolean; error: string | null; message: string | null };
-}
+/** GET /api/backups (server/schemas/backups.ts). */
+export type { BackupListing, BackupStatus } from '../../../server/schemas/backups';
 
 export interface BackupsOverview {
   status: BackupStatus;
